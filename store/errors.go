@@ -1,0 +1,54 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Backends wrap them in *OpError; callers test them with errors.Is.
+var (
+	// ErrNotFound means the key is missing or expired.
+	ErrNotFound = errors.New("cachekit: key not found")
+	// ErrNotStored means an in-process store refused a Set (admission policy, value larger than the budget,
+	// buffer full). The previous value, if any, may have been removed.
+	ErrNotStored = errors.New("cachekit: value not stored")
+	// ErrClosed means the store (or cache) was closed.
+	ErrClosed = errors.New("cachekit: store closed")
+	// ErrInvalidKey means a key, key segment or pattern is not acceptable; the wrapping error names why.
+	ErrInvalidKey = errors.New("cachekit: invalid key")
+	// ErrInvalidTTL means a TTL is negative (or zero where a store needs a positive one).
+	ErrInvalidTTL = errors.New("cachekit: invalid ttl")
+	// ErrUnavailable means the backend could not be reached or did not answer within its timeout; the
+	// wrapping error names the address.
+	ErrUnavailable = errors.New("cachekit: backend unavailable")
+	// ErrInvalidURL means a store URL is malformed, has an unknown scheme or an unknown or invalid option.
+	ErrInvalidURL = errors.New("cachekit: invalid store URL")
+)
+
+// OpError describes a failed store operation. It wraps one of the sentinels above, a context error, or a
+// backend error that matches no sentinel.
+type OpError struct {
+	Op      string // "get", "set", "delete_pattern", ...
+	Key     string // the key or pattern, when the operation has one
+	Backend string // "memory", "redis", "tiered", ...
+	Err     error
+}
+
+// Error formats the operation, backend, key and cause.
+func (e *OpError) Error() string {
+	if e.Key == "" {
+		return fmt.Sprintf("%s %s: %v", e.Backend, e.Op, e.Err)
+	}
+	return fmt.Sprintf("%s %s %q: %v", e.Backend, e.Op, e.Key, e.Err)
+}
+
+// Unwrap returns the cause, so errors.Is(err, ErrNotFound) works through an *OpError.
+func (e *OpError) Unwrap() error { return e.Err }
+
+// NewOpError returns an *OpError, or nil when err is nil.
+func NewOpError(backend, op, key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &OpError{Op: op, Key: key, Backend: backend, Err: err}
+}

@@ -1,0 +1,75 @@
+// Package store defines the contract every cachekit backend implements: bytes in, bytes out, under full
+// keys that the layers above (keyspace, codec, the root Cache) have already built and validated.
+//
+// A backend package implements Store, registers a URL scheme with Register in its init function (as
+// database/sql drivers do), and proves its behaviour with the conformance suite in package conformance.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is a cache backend. All methods are safe for concurrent use and honour ctx cancellation: a call
+// whose context is done returns an error wrapping ctx.Err() without waiting for the backend.
+//
+// Rules every implementation follows (package conformance checks each one):
+//   - Keys are full keys ("qrl:v1:ticker:QRL/USDT"). A store may reject an empty key with ErrInvalidKey;
+//     it does not otherwise interpret keys.
+//   - Returned byte slices are copies: the caller may modify them. Byte slices passed in are copied or not
+//     retained: the caller may reuse them after the call returns.
+//   - A missing or expired key is reported by an error wrapping ErrNotFound, never by a nil slice.
+//   - ttl passed to Set, SetMany and Add is > 0; a store rejects ttl <= 0 with ErrInvalidTTL.
+//   - After Close, every method returns an error wrapping ErrClosed; Close itself is idempotent.
+//   - Errors are *OpError values wrapping one of this package's sentinels (or a context error), so callers
+//     use errors.Is and never compare strings.
+type Store interface {
+	// Get returns a copy of the value stored under key, or an error wrapping ErrNotFound when the key is
+	// missing or expired.
+	Get(ctx context.Context, key string) ([]byte, error)
+
+	// GetMany returns the hits among keys (misses are simply absent from the map). Each value is a copy.
+	// A network backend makes one round trip per node.
+	GetMany(ctx context.Context, keys []string) (map[string][]byte, error)
+
+	// Set stores value under key for ttl. Read-your-writes: once Set returns nil, the next Get on the same
+	// Store sees this value (until it expires, is evicted or is overwritten). An in-process store whose
+	// admission policy refuses the value returns an error wrapping ErrNotStored instead.
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+
+	// SetMany stores every item, each with its own TTL, in as few round trips as the backend allows (one
+	// pipeline on Redis). It is not atomic: on error, some items may have been stored.
+	SetMany(ctx context.Context, items []Item) error
+
+	// Add stores value under key only if key is absent (SET NX). It reports whether it stored the value.
+	Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error)
+
+	// Delete removes keys and reports how many existed. Deleting a missing key is not an error.
+	Delete(ctx context.Context, keys ...string) (int, error)
+
+	// TTL returns the remaining lifetime of key (> 0), or an error wrapping ErrNotFound when it is missing
+	// or expired.
+	TTL(ctx context.Context, key string) (time.Duration, error)
+
+	// DeletePattern removes every key matching pattern, with Redis glob semantics exactly (see Match), and
+	// reports how many it removed. It never blocks a server (SCAN, never KEYS) and covers every node.
+	DeletePattern(ctx context.Context, pattern string) (int, error)
+
+	// Scan calls fn with each key matching pattern (Redis glob semantics) until fn returns false. A key
+	// may be reported more than once on Redis (SCAN's guarantee); keys written during the scan may or
+	// may not be reported. fn must not call the Store's methods on an in-process backend.
+	Scan(ctx context.Context, pattern string, fn func(key string) bool) error
+
+	// Stats returns the backend's counters and gauges. Fields a backend cannot know are -1 or empty.
+	Stats(ctx context.Context) (Stats, error)
+
+	// Close releases the store's resources. It is idempotent; calls after Close fail with ErrClosed.
+	Close() error
+}
+
+// Item is one entry of a SetMany call.
+type Item struct {
+	Key   string
+	Value []byte
+	TTL   time.Duration
+}
