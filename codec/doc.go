@@ -1,0 +1,44 @@
+// Package codec turns cached values into bytes and back: a Codec (JSON, Msgpack) for the payload, and a
+// short envelope header that names the codec and carries metadata, so stored bytes are self-describing.
+//
+// # Envelope format (version 1)
+//
+//	byte 0   magic 0xC1
+//	byte 1   format version: 1
+//	byte 2   codec id: 1 = json, 2 = msgpack
+//	byte 3   flags:
+//	           bit 0  timestamps present
+//	           bit 1  compressed (reserved: a byte naming the algorithm would follow; not implemented)
+//	           bit 2  encrypted  (reserved: a key id would follow; not implemented)
+//	           bits 3-7 must be zero
+//	[if bit 0] uvarint WrittenAt, uvarint SoftExpiry: Unix milliseconds, 0 = not recorded
+//	payload  the codec's encoding of the value, to the end of the data
+//
+// Without timestamps the header is 4 bytes; with them, 16 for present-day times. Fields for later flags
+// follow the timestamps in bit order. 0xC1 cannot start a JSON text (which starts with whitespace, {, [,
+// ", a digit, -, t, f or n), cannot occur anywhere in UTF-8 text, and is the one code msgpack never uses,
+// so a reader tells an envelope from plain JSON by its first byte. A reader rejects, with ErrCorrupt, a
+// header that is truncated or has an unknown version, codec id, or flag bit set — including the reserved
+// compression and encryption bits, which this version cannot honour.
+//
+// Data that does not start with 0xC1 is read as plain JSON: that is how values written by Python services
+// (json.dumps, no envelope) are read, and EncodePlainJSON writes that form for them.
+//
+// # Value rules
+//
+// Both codecs, and the cross-codec path (write with one, Decode with a reader configured for the other):
+//   - decimal.Decimal round-trips exactly, never through a float. JSON writes it as a string and reads it
+//     from a string or a number; msgpack uses its MarshalBinary form.
+//   - time.Time round-trips as the same instant, nanoseconds included, and times decode as UTC instants
+//     (see utc.go for exactly which times are converted).
+//   - Structs, nested structs, pointers, maps, slices, arrays and []byte round-trip. Both codecs keep nil
+//     and empty apart: a nil slice, []byte, map or pointer decodes as nil, an empty slice, []byte or map
+//     as empty and non-nil. Unexported fields and fields tagged "-" do not travel.
+//   - Values that cannot be encoded — chan, func, complex numbers, unsafe pointers; NaN and ±Inf floats
+//     in JSON (msgpack stores them); values that refer back to themselves through pointers, maps, slices
+//     or interfaces; nesting deeper than 10000 levels (msgpack, EncodePlainJSON); errors and panics of a
+//     type's own marshal method — give an error wrapping ErrEncode. Neither encoding nor decoding ever panics or overflows the stack: a
+//     panic inside the codec library is recovered into ErrEncode or ErrCorrupt.
+//   - Decoding into interface values follows the library: JSON gives float64 numbers, msgpack gives the
+//     integer type it stored and time.Time for times.
+package codec

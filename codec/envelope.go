@@ -1,0 +1,169 @@
+package codec
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Envelope header constants; doc.go describes the format.
+const (
+	magic         byte = 0xC1
+	formatVersion byte = 1
+	headerLen          = 4
+
+	flagTimes      byte = 1 << 0 // WrittenAt and SoftExpiry follow the fixed header
+	flagCompressed byte = 1 << 1 // reserved: a byte naming the algorithm would follow; not implemented
+	flagEncrypted  byte = 1 << 2 // reserved: a key id would follow; not implemented
+	knownFlags          = flagTimes
+)
+
+// Meta is the envelope's header information besides the payload.
+type Meta struct {
+	// Codec is the id of the codec that wrote the payload (1 = json, 2 = msgpack), or 0 for a plain,
+	// envelope-less JSON value. EncodeMeta ignores it: the codec passed to it decides.
+	Codec byte
+	// WrittenAt is when the value was written, at millisecond precision in UTC; zero when not recorded.
+	WrittenAt time.Time
+	// SoftExpiry is the value's logical expiry (after it a reader may still serve it stale while it
+	// revalidates, or when the source fails), at millisecond precision in UTC; zero when none.
+	SoftExpiry time.Time
+}
+
+// Encode returns the envelope header for codec c followed by c's encoding of v. c must be JSON or
+// Msgpack (anything else is an error wrapping ErrUnknownCodec, because Decode could not read it); a value
+// c cannot encode is an error wrapping ErrEncode. The result is a fresh slice of exactly its length.
+func Encode(c Codec, v any) ([]byte, error) {
+	return EncodeMeta(c, v, Meta{})
+}
+
+// EncodeMeta is Encode with m's WrittenAt and SoftExpiry recorded in the header when either is non-zero
+// (truncated to milliseconds; a time not after 1970-01-01 UTC is an error wrapping ErrEncode). m.Codec is
+// ignored.
+func EncodeMeta(c Codec, v any, m Meta) ([]byte, error) {
+	ac, err := envelopeCodec(c)
+	if err != nil {
+		return nil, err
+	}
+	var hdr [headerLen + 2*binary.MaxVarintLen64]byte
+	h := append(hdr[:0], magic, formatVersion, c.ID(), 0)
+	if !m.WrittenAt.IsZero() || !m.SoftExpiry.IsZero() {
+		h[3] |= flagTimes
+		for _, f := range []struct {
+			name string
+			t    time.Time
+		}{{"WrittenAt", m.WrittenAt}, {"SoftExpiry", m.SoftExpiry}} {
+			ms, err := unixMilli(f.name, f.t)
+			if err != nil {
+				return nil, err
+			}
+			h = binary.AppendUvarint(h, ms)
+		}
+	}
+	return marshalExact(ac, h, v)
+}
+
+func envelopeCodec(c Codec) (appendCodec, error) {
+	if c == nil {
+		return nil, fmt.Errorf("%w: nil codec", ErrUnknownCodec)
+	}
+	ac, ok := c.(appendCodec)
+	if known, _ := byID(c.ID()); !ok || known != c {
+		return nil, fmt.Errorf("%w: %q (id %d) cannot be written in an envelope: use codec.JSON or codec.Msgpack",
+			ErrUnknownCodec, c.Name(), c.ID())
+	}
+	return ac, nil
+}
+
+// unixMilli encodes a header time: 0 means "none", so a recorded time must be after the epoch.
+func unixMilli(name string, t time.Time) (uint64, error) {
+	if t.IsZero() {
+		return 0, nil
+	}
+	ms := t.UnixMilli()
+	if ms <= 0 {
+		return 0, fmt.Errorf("%w: Meta.%s %s is not after 1970-01-01 UTC", ErrEncode, name, t.Format(time.RFC3339Nano))
+	}
+	return uint64(ms), nil
+}
+
+// EncodePlainJSON is in plainjson.go.
+
+// Decode decodes data into v (a non-nil pointer, else ErrInvalidTarget) and returns the header's Meta.
+// Enveloped data is decoded by the codec its header names, whatever codec the reader writes with, so a
+// deployment can switch codecs without flushing. Data without the envelope is read as plain JSON (values
+// written by Python), with Meta.Codec 0. Anything else — a bad or truncated header, an unknown version,
+// codec id or flag, a payload that does not decode into v — is an error wrapping ErrCorrupt. When the
+// header was valid but the payload was not, the returned Meta still describes the header. Times decode
+// as UTC instants.
+func Decode(data []byte, v any) (Meta, error) {
+	if err := checkTarget(v); err != nil {
+		return Meta{}, err
+	}
+	if !IsEnveloped(data) {
+		if len(data) == 0 {
+			return Meta{}, fmt.Errorf("%w: empty value", ErrCorrupt)
+		}
+		return Meta{}, JSON.Unmarshal(data, v)
+	}
+	m, n, err := parseHeader(data)
+	if err != nil {
+		return Meta{}, err
+	}
+	c, _ := byID(m.Codec)
+	return m, c.Unmarshal(data[n:], v)
+}
+
+// ReadMeta returns the envelope header of data without decoding the payload; for data without the
+// envelope (plain JSON) it returns the zero Meta. Header errors wrap ErrCorrupt, as in Decode.
+func ReadMeta(data []byte) (Meta, error) {
+	if !IsEnveloped(data) {
+		return Meta{}, nil
+	}
+	m, _, err := parseHeader(data)
+	return m, err
+}
+
+// IsEnveloped reports whether data starts with the envelope's magic byte, a byte no JSON text (nor any
+// UTF-8 text) can start with. It does not check the rest of the header; Decode and ReadMeta do.
+func IsEnveloped(data []byte) bool {
+	return len(data) > 0 && data[0] == magic
+}
+
+// parseHeader reads the header of enveloped data and returns it with the payload's offset.
+func parseHeader(data []byte) (Meta, int, error) {
+	if len(data) < headerLen {
+		return Meta{}, 0, fmt.Errorf("%w: truncated header (%d of %d bytes)", ErrCorrupt, len(data), headerLen)
+	}
+	if v := data[1]; v != formatVersion {
+		return Meta{}, 0, fmt.Errorf("%w: unknown format version %d (this reader knows %d)", ErrCorrupt, v, formatVersion)
+	}
+	m := Meta{Codec: data[2]}
+	if _, ok := byID(m.Codec); !ok {
+		return Meta{}, 0, fmt.Errorf("%w: unknown codec id %d", ErrCorrupt, m.Codec)
+	}
+	flags := data[3]
+	switch {
+	case flags&flagCompressed != 0:
+		return Meta{}, 0, fmt.Errorf("%w: compressed values (flag 0x%02x) are not supported by this reader", ErrCorrupt, flagCompressed)
+	case flags&flagEncrypted != 0:
+		return Meta{}, 0, fmt.Errorf("%w: encrypted values (flag 0x%02x) are not supported by this reader", ErrCorrupt, flagEncrypted)
+	case flags&^knownFlags != 0:
+		return Meta{}, 0, fmt.Errorf("%w: unknown header flags 0x%02x", ErrCorrupt, flags&^knownFlags)
+	}
+	n := headerLen
+	if flags&flagTimes != 0 {
+		for _, dst := range []*time.Time{&m.WrittenAt, &m.SoftExpiry} {
+			ms, k := binary.Uvarint(data[n:])
+			if k <= 0 || ms > math.MaxInt64 {
+				return Meta{}, 0, fmt.Errorf("%w: truncated or invalid header timestamp at offset %d", ErrCorrupt, n)
+			}
+			n += k
+			if ms != 0 {
+				*dst = time.UnixMilli(int64(ms)).UTC()
+			}
+		}
+	}
+	return m, n, nil
+}

@@ -1,0 +1,62 @@
+package codec_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/cachekit/cachekit/codec"
+)
+
+func ExampleEncode() {
+	type Ticker struct {
+		Symbol string          `json:"symbol"`
+		Last   decimal.Decimal `json:"last"`
+		At     time.Time       `json:"at"`
+	}
+	in := Ticker{
+		Symbol: "QRL/USDT",
+		Last:   decimal.RequireFromString("0.123456789012345678901"),
+		At:     time.Date(2024, 5, 1, 14, 0, 0, 0, time.FixedZone("CEST", 2*3600)),
+	}
+
+	b, err := codec.Encode(codec.Msgpack, in)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("header % x\n", b[:4])
+
+	// Decode needs no codec: the header names it (here msgpack).
+	var out Ticker
+	meta, err := codec.Decode(b, &out)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(meta.Codec, out.Symbol, out.Last, out.At)
+
+	// Plain JSON without a header, as a Python service writes it, decodes too.
+	_, err = codec.Decode([]byte(`{"symbol":"QRL/USDT","last":0.1,"at":"2024-05-01T12:00:00+00:00"}`), &out)
+	fmt.Println(out.Last, out.At, err)
+	// Output:
+	// header c1 01 02 00
+	// 2 QRL/USDT 0.123456789012345678901 2024-05-01 12:00:00 +0000 UTC
+	// 0.1 2024-05-01 12:00:00 +0000 UTC <nil>
+}
+
+func ExampleEncodeMeta() {
+	written := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	b, _ := codec.EncodeMeta(codec.JSON, []int{1, 2}, codec.Meta{WrittenAt: written, SoftExpiry: written.Add(time.Minute)})
+
+	meta, _ := codec.ReadMeta(b) // the header alone, without decoding the payload
+	fmt.Println(meta.Codec, meta.WrittenAt, meta.SoftExpiry)
+	// Output:
+	// 1 2024-05-01 12:00:00 +0000 UTC 2024-05-01 12:01:00 +0000 UTC
+}
+
+func ExampleEncodePlainJSON() {
+	b, _ := codec.EncodePlainJSON(map[string]any{"last": decimal.RequireFromString("0.10000000000000000001")})
+	fmt.Println(string(b))
+	// Output:
+	// {"last":0.10000000000000000001}
+}

@@ -1,0 +1,83 @@
+package codec
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+type msgpackCodec struct{}
+
+func (msgpackCodec) Name() string { return "msgpack" }
+func (msgpackCodec) ID() byte     { return idMsgpack }
+
+// The library's own Marshal/Unmarshal build a bytes.Buffer / bytes.Reader per call; pooling an Encoder
+// with its writer (and a Decoder with its reader) avoids that and lets the envelope share the buffer.
+
+type msgpackEncoder struct {
+	w   appendWriter
+	enc *msgpack.Encoder
+}
+
+var msgpackEncoders = sync.Pool{New: func() any {
+	e := &msgpackEncoder{}
+	e.enc = msgpack.NewEncoder(&e.w)
+	e.enc.SetCustomStructTag("json")
+	return e
+}}
+
+type msgpackDecoder struct {
+	r   bytes.Reader
+	dec *msgpack.Decoder
+}
+
+var msgpackDecoders = sync.Pool{New: func() any {
+	d := &msgpackDecoder{}
+	d.dec = msgpack.NewDecoder(&d.r) // a bytes.Reader is an io.ByteScanner: no extra buffering
+	d.dec.SetCustomStructTag("json")
+	return d
+}}
+
+func (c msgpackCodec) Marshal(v any) ([]byte, error) { return marshalExact(c, nil, v) }
+
+func (msgpackCodec) appendMarshal(dst []byte, v any) (b []byte, err error) {
+	defer recoverAs(&err, ErrEncode, "msgpack")
+	if err := checkEncodable(v); err != nil {
+		return dst, err
+	}
+	e := msgpackEncoders.Get().(*msgpackEncoder)
+	e.w.b = dst
+	err = e.enc.Encode(v)
+	b, e.w.b = e.w.b, nil
+	msgpackEncoders.Put(e) // not reached after a panic: a possibly inconsistent encoder is dropped
+	if err != nil {
+		return dst, fmt.Errorf("%w: msgpack: %w", ErrEncode, err)
+	}
+	return b, nil
+}
+
+func (msgpackCodec) Unmarshal(data []byte, v any) (err error) {
+	if err := checkTarget(v); err != nil {
+		return err
+	}
+	if err := checkMsgpack(data); err != nil {
+		return fmt.Errorf("%w: msgpack: %w", ErrCorrupt, err)
+	}
+	defer recoverAs(&err, ErrCorrupt, "msgpack")
+	d := msgpackDecoders.Get().(*msgpackDecoder)
+	d.r.Reset(data)
+	err = d.dec.Decode(v)
+	rest := d.r.Len()
+	d.r.Reset(nil)
+	msgpackDecoders.Put(d)
+	if err != nil {
+		return fmt.Errorf("%w: msgpack: %w", ErrCorrupt, err)
+	}
+	if rest != 0 {
+		return fmt.Errorf("%w: msgpack: %d bytes left after the value", ErrCorrupt, rest)
+	}
+	toUTC(utcMsgpack, v)
+	return nil
+}
