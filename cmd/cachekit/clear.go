@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/cachekit/cachekit"
+)
+
+// clearBatch is how many keys clear deletes per store call.
+const clearBatch = 500
+
+// clearPreview is how many keys the confirmation prompt lists.
+const clearPreview = 10
+
+func clearCommand() command {
+	return command{
+		name:    "clear",
+		args:    "--symbol SYM | --all",
+		summary: "delete every key of a symbol, or of the namespace, after confirmation",
+		about: `
+--symbol SYM deletes every key of the namespace, of any kind, whose first part after the kind is SYM
+(ticker:QRL/USDT, ohlcv:QRL/USDT:1d:120, ...), and nothing else: not ticker:QRL/USDT2, not another
+namespace. Symbols are matched exactly and case-sensitively (the exchange client stores them upper-case);
+glob characters in SYM match literally. --all deletes every key of the namespace (and version) and
+nothing else: never FLUSHDB. Exactly one of the two is required.
+
+Keys are found with SCAN. Unless --yes is given, clear shows how many keys it found (and the first few)
+on stderr and asks for confirmation on stdin: only "y" or "yes" proceeds; anything else, or end of input,
+aborts with exit code 4 and deletes nothing. It then prints each key it deletes on stdout, one per line,
+and finally "deleted N", N being how many the store actually removed (a key that expired in between is
+listed but not counted). Nothing matching is not an error: "deleted 0", exit 0.`,
+		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+			var cf cacheFlags
+			cf.register(fs)
+			symbol := fs.String("symbol", "", "delete the keys of `SYM` (e.g. QRL/USDT)")
+			all := fs.Bool("all", false, "delete every key of the namespace")
+			yes := fs.Bool("yes", false, "do not ask for confirmation")
+			return func(ctx context.Context, args []string) error {
+				if len(args) > 0 {
+					return usageErrorf("clear takes no arguments, got %q (use --symbol SYM or --all)", args)
+				}
+				switch {
+				case *symbol != "" && *all:
+					return usageErrorf("give --symbol or --all, not both")
+				case *symbol == "" && !*all:
+					return usageErrorf("give --symbol SYM or --all")
+				}
+				cache, err := cf.open(ctx, a)
+				if err != nil {
+					return err
+				}
+				defer cache.Close()
+				return a.clear(ctx, cache, *symbol, *yes)
+			}
+		},
+	}
+}
+
+// clear deletes the keys of symbol, or of the whole keyspace when symbol is "".
+func (a *app) clear(ctx context.Context, cache *cachekit.Cache, symbol string, yes bool) error {
+	ks := cache.Keyspace()
+	what := "every key of namespace " + ks.Prefix()
+	pattern, match := ks.All(), func(string) bool { return true }
+	if symbol != "" {
+		sel, err := ks.Symbol(symbol)
+		if err != nil {
+			return usageErrorf("--symbol %q: %v", symbol, err)
+		}
+		pattern, match = sel.Pattern, sel.Match
+		what = fmt.Sprintf("the keys of symbol %s in namespace %s", symbol, ks.Prefix())
+	}
+
+	// Collected before deleting: an in-process store's Scan callback must not call the store.
+	seen := map[string]bool{}
+	var full []string
+	err := cache.Store().Scan(ctx, pattern, func(k string) bool {
+		if match(k) && !seen[k] {
+			seen[k] = true
+			full = append(full, k)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	sort.Strings(full)
+	rel := make([]string, len(full))
+	for i, k := range full {
+		rel[i], _ = ks.Relative(k)
+	}
+	if len(rel) == 0 {
+		fmt.Fprintf(a.stderr, "cachekit clear: no keys match %s\n", what)
+		_, err := fmt.Fprintln(a.stdout, "deleted 0")
+		return err
+	}
+	if !yes {
+		ok, err := a.confirm(fmt.Sprintf("cachekit clear: about to delete %d keys: %s", len(rel), what), rel)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &exitErr{code: exitAborted, err: errors.New("aborted: nothing deleted")}
+		}
+	}
+
+	deleted := 0
+	for batch := range slices.Chunk(rel, clearBatch) {
+		n, err := cache.Delete(ctx, batch...)
+		deleted += n
+		if err != nil {
+			return fmt.Errorf("after deleting %d keys: %w", deleted, err)
+		}
+		if err := writeLines(a.stdout, batch); err != nil {
+			return err
+		}
+	}
+	_, err = fmt.Fprintf(a.stdout, "deleted %d\n", deleted)
+	return err
+}
+
+// confirm shows the question and a preview of keys on stderr and reads one line from stdin: true only for
+// "y" or "yes" (any case). End of input is a no.
+func (a *app) confirm(question string, keys []string) (bool, error) {
+	var b strings.Builder
+	b.WriteString(question + "\n")
+	for _, k := range keys[:min(len(keys), clearPreview)] {
+		b.WriteString("  " + k + "\n")
+	}
+	if len(keys) > clearPreview {
+		fmt.Fprintf(&b, "  ... and %d more\n", len(keys)-clearPreview)
+	}
+	b.WriteString("Delete them? [y/N] ")
+	io.WriteString(a.stderr, b.String())
+	if a.stdin == nil {
+		fmt.Fprintln(a.stderr)
+		return false, nil
+	}
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("reading the confirmation: %w", err)
+	}
+	if errors.Is(err, io.EOF) && line == "" {
+		fmt.Fprintln(a.stderr)
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+)
+
+func delCommand() command {
+	return command{
+		name:    "del",
+		args:    "KEY...",
+		summary: "delete keys and print how many existed",
+		about: `
+Deletes the given keys (relative to the namespace, e.g. ticker:QRL/USDT) and prints "deleted N", N being
+how many of them existed. Missing keys are not an error (exit 0). Keys are taken literally: glob
+characters have no meaning here (use clear for a symbol or the whole namespace). If any key is invalid,
+nothing is deleted (exit 2).`,
+		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+			var cf cacheFlags
+			cf.register(fs)
+			return func(ctx context.Context, args []string) error {
+				if len(args) == 0 {
+					return usageErrorf("del needs at least one KEY")
+				}
+				cache, err := cf.open(ctx, a)
+				if err != nil {
+					return err
+				}
+				defer cache.Close()
+				n, err := cache.Delete(ctx, args...)
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(a.stdout, "deleted %d\n", n)
+				return err
+			}
+		},
+	}
+}

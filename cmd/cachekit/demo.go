@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cachekit/cachekit"
+	"github.com/cachekit/cachekit/exchange"
+)
+
+// demoNamespace keeps the demo's synthetic data away from a bot's keys.
+const demoNamespace = "demo"
+
+// cleanupTimeout bounds the report and cleanup after an interrupt.
+const cleanupTimeout = 10 * time.Second
+
+type demoOptions struct {
+	cache      cacheFlags
+	source     sourceFlags
+	symbols    string
+	duration   time.Duration
+	keep       bool
+	noProgress bool
+}
+
+func demoCommand() command {
+	return command{
+		name:    "demo",
+		summary: "simulate a trading bot polling market data through the cache, then print a report",
+		about: `
+Simulates a trading bot polling several symbols through exchange.Client over the cache: ticker every
+200ms, order book (depth 20) every 250ms, deals (20) every second, 1m candles (60) every 3s and 1d
+candles (120) every 5s, per symbol. The upstream is a synthetic market with realistic latency (--latency,
+--jitter), or MEXC with --live. A progress bar runs on stderr; at the end a table on stdout shows per
+kind: requests, upstream calls with the cache and without it (one per request), the share served from the
+cache, errors and p50/p99 request latency, then the entries and bytes cached.
+
+The cache is the in-process memory backend unless --cache or the environment (CACHE_DRIVER, REDIS_URL)
+selects another. Entries go to the namespace "demo" (--namespace), never a bot's, and the demo removes
+exactly the keys it wrote when it ends, unless --keep. Per-kind TTLs follow REDIS_CACHE_TTL_<KIND>.
+Interrupting (Ctrl-C) ends the run early; the report is still printed and the exit code is 130.`,
+		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+			o := demoOptions{cache: cacheFlags{fixedNamespace: demoNamespace}}
+			o.cache.register(fs)
+			o.source.register(fs)
+			fs.StringVar(&o.symbols, "symbols", "QRL/USDT,BTC/USDT,ETH/USDT", "comma-separated `symbols` to poll")
+			fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long the bot polls")
+			fs.BoolVar(&o.keep, "keep", false, "keep the demo's cache entries instead of removing them at the end")
+			fs.BoolVar(&o.noProgress, "no-progress", false, "do not show progress on stderr")
+			return func(ctx context.Context, args []string) error {
+				if len(args) > 0 {
+					return usageErrorf("demo takes no arguments, got %q", args)
+				}
+				return a.demo(ctx, o)
+			}
+		},
+	}
+}
+
+func (a *app) demo(ctx context.Context, o demoOptions) error {
+	symbols, err := parseSymbols("symbols", o.symbols)
+	if err != nil {
+		return err
+	}
+	if o.duration <= 0 {
+		return usageErrorf("--duration %v must be > 0", o.duration)
+	}
+	src, srcDesc, err := o.source.build()
+	if err != nil {
+		return err
+	}
+	cache, err := o.cache.open(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer cache.Close()
+	client, err := exchange.NewClient(src, cache)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(a.stdout, "cachekit demo: a bot polling %s for %v\n", strings.Join(symbols, ", "), o.duration)
+	fmt.Fprintf(a.stdout, "  upstream: %s\n", srcDesc)
+	fmt.Fprintf(a.stdout, "  cache:    %s, namespace %s\n\n", describeStore(o.cache.url, a), cache.Keyspace().Prefix())
+
+	rec := newRecorder()
+	started := time.Now()
+	stop, cancel := context.WithTimeout(ctx, o.duration)
+	defer cancel()
+	var prog *progress
+	if !o.noProgress {
+		prog = newProgress(a.stderr, a.stderrTTY, "demo", max(time.Second, o.duration/10))
+	}
+	status := func() (float64, string) {
+		el := time.Since(started)
+		req, errs := rec.totals()
+		s := fmt.Sprintf("%5.1fs/%v  %d requests, %d upstream calls", min(el, o.duration).Seconds(), o.duration, req, src.Calls().Total())
+		if errs > 0 {
+			s += fmt.Sprintf(", %d errors", errs)
+		}
+		return float64(el) / float64(o.duration), s
+	}
+	progDone := make(chan struct{})
+	if prog != nil {
+		go func() {
+			t := time.NewTicker(demoProgressTic)
+			defer t.Stop()
+			for {
+				select {
+				case <-progDone:
+					return
+				case <-t.C:
+					prog.update(status())
+				}
+			}
+		}()
+	}
+	runPolls(ctx, stop, client, symbols, rec)
+	close(progDone)
+	if prog != nil {
+		frac, s := status()
+		if ctx.Err() == nil {
+			frac = 1
+		}
+		prog.finish(frac, s)
+	}
+	elapsed := time.Since(started)
+
+	// Report and clean up even after an interrupt, within a bound.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer rcancel()
+	if err := a.demoReport(rctx, client, src.Calls(), rec); err != nil {
+		return err
+	}
+	if err := a.demoCleanup(rctx, cache, symbols, o.keep); err != nil {
+		return err
+	}
+
+	if ctx.Err() != nil {
+		return &exitErr{code: exitInterrupted, err: fmt.Errorf("interrupted after %v; the report covers that time", elapsed.Round(time.Millisecond))}
+	}
+	if req, errs := rec.totals(); errs > 0 {
+		return fmt.Errorf("%d of %d requests failed; first error: %w", errs, req, rec.firstErr)
+	}
+	return nil
+}
+
+// demoCleanup removes exactly the keys the demo writes, unless keep.
+func (a *app) demoCleanup(ctx context.Context, cache *cachekit.Cache, symbols []string, keep bool) error {
+	ns := cache.Keyspace().Namespace()
+	keys, err := demoKeys(symbols)
+	if err != nil {
+		return err
+	}
+	if keep {
+		fmt.Fprintf(a.stdout, "kept the demo's entries: cachekit keys --namespace %s; remove them with cachekit clear --all --namespace %s\n", ns, ns)
+		return nil
+	}
+	n, err := cache.Delete(ctx, keys...)
+	if err != nil {
+		return fmt.Errorf("removing the demo's entries: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "removed the demo's %d entries from %s (--keep keeps them)\n", n, cache.Keyspace().Prefix())
+	return nil
+}
+
+// describeStore names the store without credentials or options: "memory://", "redis://127.0.0.1:6379".
+func describeStore(flagURL string, a *app) string {
+	raw := flagURL
+	if raw == "" {
+		cfg, err := cachekit.ConfigFromLookup(a.lookupEnv)
+		if err != nil {
+			return "unknown"
+		}
+		raw = cfg.StoreURL()
+		if cfg.Driver == cachekit.DriverMemory {
+			return "in-process memory (memory://)"
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "unknown"
+	}
+	if u.Scheme == "memory" {
+		return "in-process memory (memory://)"
+	}
+	return u.Scheme + "://" + u.Host
+}
