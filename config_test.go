@@ -1,0 +1,81 @@
+package cachekit_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cachekit/cachekit"
+	_ "github.com/cachekit/cachekit/store/memory"
+)
+
+func lookup(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+}
+
+func TestConfigFromEnvDefaults(t *testing.T) {
+	cfg, err := cachekit.ConfigFromLookup(lookup(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Driver != "memory" || cfg.Namespace != "qrl" || cfg.Codec != "json" || cfg.DefaultTTL != 60*time.Second {
+		t.Fatalf("defaults = %+v", cfg)
+	}
+	if cfg.StoreURL() != "memory://" {
+		t.Fatalf("StoreURL = %q", cfg.StoreURL())
+	}
+	cfg, err = cachekit.ConfigFromLookup(lookup(map[string]string{
+		"REDIS_URL": "redis://localhost:6379/2", "REDIS_NAMESPACE": "bot", "REDIS_CACHE_TTL": "30",
+		"REDIS_CACHE_TTL_TICKER": "5", "REDIS_CACHE_TTL_OHLCV": "24h", "CACHE_CODEC": "msgpack",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Driver != "redis" || cfg.StoreURL() != "redis://localhost:6379/2" || cfg.Namespace != "bot" || cfg.Codec != "msgpack" ||
+		cfg.DefaultTTL != 30*time.Second || cfg.KindTTLs["ticker"] != 5*time.Second || cfg.KindTTLs["ohlcv"] != 24*time.Hour {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+	cfg, err = cachekit.ConfigFromLookup(lookup(map[string]string{"REDIS_URL": "redis://h:1", "CACHE_DRIVER": "tiered"}))
+	if err != nil || cfg.StoreURL() != "tiered://?l1=memory%3A%2F%2F&l2=redis%3A%2F%2Fh%3A1" {
+		t.Fatalf("tiered StoreURL = %q, %v", cfg.StoreURL(), err)
+	}
+}
+
+func TestConfigErrorsNameTheVariable(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"REDIS_CACHE_TTL":        {"REDIS_CACHE_TTL": "-5"},
+		"REDIS_CACHE_TTL_TICKER": {"REDIS_CACHE_TTL_TICKER": "soon"},
+		"CACHE_DRIVER":           {"CACHE_DRIVER": "memcached"},
+		"CACHE_CODEC":            {"CACHE_CODEC": "xml"},
+		"REDIS_NAMESPACE":        {"REDIS_NAMESPACE": "a:b"},
+		"REDIS_URL":              {"CACHE_DRIVER": "redis"},
+	} {
+		_, err := cachekit.ConfigFromLookup(lookup(env))
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: error %v does not name %s", env, err, name)
+		}
+	}
+}
+
+func TestOpenByURLStripsCacheOptions(t *testing.T) {
+	ctx := context.Background()
+	c, err := cachekit.Open(ctx, "memory://?max_bytes=1MiB&namespace=bot&codec=msgpack&ttl=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Keyspace().Prefix() != "bot:v1:" || c.Codec().Name() != "msgpack" || c.DefaultTTL() != 7*time.Second {
+		t.Fatalf("options not applied: %s %s %v", c.Keyspace(), c.Codec().Name(), c.DefaultTTL())
+	}
+	if _, err := cachekit.Open(ctx, "memory://?max_bytez=1MiB"); !errors.Is(err, cachekit.ErrInvalidURL) || !strings.Contains(err.Error(), "max_bytez") {
+		t.Fatalf("unknown option: %v", err)
+	}
+	if _, err := cachekit.Open(ctx, "memcache://x"); !errors.Is(err, cachekit.ErrInvalidURL) || !strings.Contains(err.Error(), "memcache") {
+		t.Fatalf("unknown scheme: %v", err)
+	}
+	if _, err := cachekit.Open(ctx, "memory://?codec=xml"); !errors.Is(err, cachekit.ErrInvalidURL) {
+		t.Fatalf("bad codec: %v", err)
+	}
+}
