@@ -1,0 +1,124 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/cachekit/cachekit/store"
+)
+
+// backendName is the OpError.Backend and Stats.Backend of this package.
+const backendName = "redis"
+
+// UnavailableError is the cause inside an *store.OpError when Redis could not be reached or did not answer
+// in time. It matches store.ErrUnavailable with errors.Is, and its message names the address that failed
+// (never credentials). The go-redis error is kept in Cause for diagnostics but deliberately not unwrapped:
+// an internal dial timeout must not look like the caller's own context.DeadlineExceeded.
+type UnavailableError struct {
+	Addr  string // the node address that failed, or the configured endpoint when unknown
+	Cause error  // the go-redis / network error
+}
+
+// Error names the address and the cause.
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("%v: redis at %s: %v", store.ErrUnavailable, e.Addr, e.Cause)
+}
+
+// Unwrap returns store.ErrUnavailable.
+func (e *UnavailableError) Unwrap() error { return store.ErrUnavailable }
+
+// opErr wraps a go-redis error (never nil) into an *store.OpError with the sentinel it means.
+func (s *Store) opErr(ctx context.Context, op, key string, err error) error {
+	return &store.OpError{Op: op, Key: key, Backend: backendName, Err: s.classify(ctx, err)}
+}
+
+// classify maps a go-redis error to a store sentinel (or a context error), keeping the original text.
+func (s *Store) classify(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, goredis.Nil):
+		return store.ErrNotFound
+	case ctxDone(ctx):
+		// The caller's context ended: report that, whatever the network layer said.
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		return context.DeadlineExceeded
+	case s.closed.Load(), errors.Is(err, goredis.ErrClosed):
+		// Close ran while the call was in flight (its connection was closed under it), or a caller closed
+		// the client it gave to New.
+		return fmt.Errorf("%w: %v", store.ErrClosed, err)
+	case goredis.IsOOMError(err):
+		// maxmemory reached under noeviction: the write was refused, the closest sentinel is ErrNotStored.
+		return fmt.Errorf("%w: %v", store.ErrNotStored, err)
+	case isUnavailable(err):
+		return &UnavailableError{Addr: s.failedAddr(err), Cause: err}
+	}
+	return err
+}
+
+// ctxDone reports whether ctx is cancelled or past its deadline (the deadline check covers the moment
+// between a socket deadline firing and the context's own timer).
+func ctxDone(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
+}
+
+// isUnavailable reports whether err means "Redis did not serve this call" rather than "Redis answered with
+// an error about this call".
+func isUnavailable(err error) bool {
+	var netErr net.Error
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, goredis.ErrPoolTimeout), errors.Is(err, goredis.ErrPoolExhausted),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, context.DeadlineExceeded), // an internal (dial) deadline; the caller's was checked first
+		errors.As(err, &netErr):
+		return true
+	case goredis.IsLoadingError(err), goredis.IsClusterDownError(err), goredis.IsTryAgainError(err),
+		goredis.IsMasterDownError(err), goredis.IsReadOnlyError(err):
+		// The server is up but not serving writes or reads right now (restart, failover in progress).
+		return true
+	}
+	// go-redis reports "no sentinel answers" with unwrapped errors.New values; there is no typed form.
+	msg := err.Error()
+	return strings.HasPrefix(msg, "redis: all sentinels") || strings.HasPrefix(msg, "redis: no sentinels")
+}
+
+// failedAddr names the address that failed: the network error's remote address when there is one (the
+// actual node on a Cluster or behind Sentinel), else the store's configured endpoint.
+func (s *Store) failedAddr(err error) string {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Addr != nil {
+		return opErr.Addr.String()
+	}
+	return s.endpoint
+}
+
+// Precomputed argument errors; they carry no key, so the *OpError around them supplies it.
+var (
+	errEmptyKey = fmt.Errorf("%w: empty key", store.ErrInvalidKey)
+	errTTL      = fmt.Errorf("%w: ttl must be > 0", store.ErrInvalidTTL)
+)
+
+// checkCall returns the error a call must fail with before touching the network: closed store, done
+// context, empty key. It is nil on the fast path.
+func (s *Store) checkCall(ctx context.Context, op, key string) error {
+	if s.closed.Load() {
+		return &store.OpError{Op: op, Key: key, Backend: backendName, Err: store.ErrClosed}
+	}
+	if err := ctx.Err(); err != nil {
+		return &store.OpError{Op: op, Key: key, Backend: backendName, Err: err}
+	}
+	return nil
+}

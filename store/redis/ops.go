@@ -1,0 +1,257 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"math"
+	"time"
+	"unsafe"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/cachekit/cachekit/store"
+)
+
+// NoExpiry is what TTL reports for a key that exists without an expiry (written by something other than
+// cachekit, which always sets one).
+const NoExpiry = time.Duration(math.MaxInt64)
+
+// check returns the error a keyed call must fail with before touching the network, or nil.
+func (s *Store) check(ctx context.Context, op, key string) error {
+	if err := s.checkCall(ctx, op, key); err != nil {
+		return err
+	}
+	if key == "" {
+		return &store.OpError{Op: op, Backend: backendName, Err: errEmptyKey}
+	}
+	return nil
+}
+
+// checkTTL rounds a valid TTL up to whole milliseconds (what SET PX takes; go-redis would otherwise log
+// and truncate sub-millisecond values) and rejects ttl <= 0.
+func checkTTL(op, key string, ttl time.Duration) (time.Duration, error) {
+	if ttl <= 0 {
+		return 0, &store.OpError{Op: op, Key: key, Backend: backendName, Err: errTTL}
+	}
+	if r := ttl % time.Millisecond; r != 0 {
+		if ttl > NoExpiry-time.Millisecond {
+			ttl -= r // rounding up would overflow; a few hundred years is close enough
+		} else {
+			ttl += time.Millisecond - r
+		}
+	}
+	return ttl, nil
+}
+
+// Get returns the value of key (GET). The slice is the caller's: go-redis decodes each reply into a
+// buffer allocated for that reply alone, so no copy is needed. A miss is an error wrapping
+// store.ErrNotFound and counts in Stats.Misses; a hit counts in Stats.Hits.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := s.check(ctx, "get", key); err != nil {
+		return nil, err
+	}
+	v, err := s.client.Get(ctx, key).Bytes()
+	if err != nil {
+		if errors.Is(err, goredis.Nil) {
+			s.misses.Add(1)
+		}
+		return nil, s.opErr(ctx, "get", key, err)
+	}
+	s.hits.Add(1)
+	if v == nil { // an empty value is a hit, never a nil slice
+		v = []byte{}
+	}
+	return v, nil
+}
+
+// GetMany returns the hits among keys: one MGET on a single node; on a Cluster, GETs pipelined per node
+// (one round trip per node, no CROSSSLOT). Each value is the caller's own (see ownedBytes), and an
+// empty value is a non-nil empty slice. Hits and misses count in Stats.
+func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if err := s.checkCall(ctx, "get_many", ""); err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if k == "" {
+			return nil, &store.OpError{Op: "get_many", Backend: backendName, Err: errEmptyKey}
+		}
+	}
+	if len(keys) == 0 {
+		return map[string][]byte{}, nil
+	}
+	var (
+		out map[string][]byte
+		err error
+	)
+	if s.cluster != nil {
+		out, err = s.getManyCluster(ctx, keys)
+	} else {
+		out, err = s.mget(ctx, keys)
+	}
+	if err != nil {
+		return nil, s.opErr(ctx, "get_many", "", err)
+	}
+	s.hits.Add(int64(len(out)))
+	s.misses.Add(int64(len(keys) - len(out)))
+	return out, nil
+}
+
+func (s *Store) mget(ctx context.Context, keys []string) (map[string][]byte, error) {
+	vals, err := s.client.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(keys))
+	for i, v := range vals {
+		if str, ok := v.(string); ok && i < len(keys) {
+			out[keys[i]] = ownedBytes(str)
+		}
+	}
+	return out, nil
+}
+
+// ownedBytes returns the bytes of a string go-redis decoded from a reply, without copying them. This is
+// what go-redis' own StringCmd.Bytes does, and it is safe for the same reason: the reader allocates a
+// fresh buffer for every bulk string of a reply (never a view of its read buffer), and the command
+// holding the string is dropped once its result is taken, so the caller becomes the only owner.
+// TestReturnedSlicesAreOwned pins this behaviour of go-redis.
+func ownedBytes(s string) []byte {
+	if len(s) == 0 {
+		return []byte{}
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// Set stores value under key with SET PX ttl (ttl rounded up to whole milliseconds; go-redis sends EX
+// for whole seconds). ttl <= 0 is an error
+// wrapping store.ErrInvalidTTL. When Redis is full under the noeviction policy the error wraps
+// store.ErrNotStored.
+func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := s.check(ctx, "set", key); err != nil {
+		return err
+	}
+	ttl, err := checkTTL("set", key, ttl)
+	if err != nil {
+		return err
+	}
+	if err := s.client.Set(ctx, key, value, ttl).Err(); err != nil {
+		return s.opErr(ctx, "set", key, err)
+	}
+	return nil
+}
+
+// SetMany stores every item with SET PX in one pipeline (one pipeline per node on a Cluster). Every key
+// and TTL is validated before anything is sent. It is not atomic: on error some items may be stored.
+func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
+	if err := s.checkCall(ctx, "set_many", ""); err != nil {
+		return err
+	}
+	ttls := make([]time.Duration, len(items))
+	for i, it := range items {
+		if it.Key == "" {
+			return &store.OpError{Op: "set_many", Backend: backendName, Err: errEmptyKey}
+		}
+		ttl, err := checkTTL("set_many", it.Key, it.TTL)
+		if err != nil {
+			return err
+		}
+		ttls[i] = ttl
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, it := range items {
+			p.Set(ctx, it.Key, it.Value, ttls[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return s.opErr(ctx, "set_many", "", err)
+	}
+	return nil
+}
+
+// Add stores value under key only if key is absent (SET NX with PX/EX, as Set) and reports whether it
+// stored it.
+func (s *Store) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if err := s.check(ctx, "add", key); err != nil {
+		return false, err
+	}
+	ttl, err := checkTTL("add", key, ttl)
+	if err != nil {
+		return false, err
+	}
+	ok, err := s.client.SetNX(ctx, key, value, ttl).Result()
+	if err != nil {
+		return false, s.opErr(ctx, "add", key, err)
+	}
+	return ok, nil
+}
+
+// Delete removes keys with UNLINK (memory is freed in the background) and reports how many existed. On a
+// single node keys go in batches of Options.DeleteBatch per UNLINK; on a Cluster as pipelined single-key
+// UNLINKs, so no command spans slots. Missing keys are not an error.
+func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
+	if err := s.checkCall(ctx, "delete", ""); err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if k == "" {
+			return 0, &store.OpError{Op: "delete", Backend: backendName, Err: errEmptyKey}
+		}
+	}
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	n, err := s.unlink(ctx, keys)
+	if err != nil {
+		return n, s.opErr(ctx, "delete", "", err)
+	}
+	return n, nil
+}
+
+// unlink deletes keys without ever sending a command that spans slots; see Delete.
+func (s *Store) unlink(ctx context.Context, keys []string) (int, error) {
+	if s.cluster != nil {
+		return unlinkPipelined(ctx, s.cluster, keys)
+	}
+	return unlinkBatches(ctx, s.client, keys, s.opts.DeleteBatch)
+}
+
+// unlinkBatches deletes keys on one node with multi-key UNLINKs of at most batch keys each.
+func unlinkBatches(ctx context.Context, node goredis.Cmdable, keys []string, batch int) (int, error) {
+	n := 0
+	for len(keys) > 0 {
+		m := min(batch, len(keys))
+		d, err := node.Unlink(ctx, keys[:m]...).Result()
+		n += int(d)
+		if err != nil {
+			return n, err
+		}
+		keys = keys[m:]
+	}
+	return n, nil
+}
+
+// TTL returns the remaining lifetime of key (PTTL), an error wrapping store.ErrNotFound when it is
+// missing, or NoExpiry when it exists without an expiry.
+func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
+	if err := s.check(ctx, "ttl", key); err != nil {
+		return 0, err
+	}
+	d, err := s.client.PTTL(ctx, key).Result()
+	if err != nil {
+		return 0, s.opErr(ctx, "ttl", key, err)
+	}
+	switch {
+	case d == -2: // PTTL's "no such key" (go-redis passes -2 and -1 through unscaled)
+		return 0, &store.OpError{Op: "ttl", Key: key, Backend: backendName, Err: store.ErrNotFound}
+	case d == -1:
+		return NoExpiry, nil
+	case d <= 0:
+		// Under a millisecond left: PTTL says 0 but the key is still there; report the smallest lifetime.
+		return time.Millisecond, nil
+	}
+	return d, nil
+}

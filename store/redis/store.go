@@ -1,0 +1,156 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/cachekit/cachekit/store"
+)
+
+// Defaults of Options, also those of the URL options scan_count, delete_batch and stats_max_age.
+const (
+	// DefaultScanCount is the SCAN COUNT hint: keys a node examines per SCAN call.
+	DefaultScanCount = 500
+	// DefaultDeleteBatch is the most keys one UNLINK carries on a single node.
+	DefaultDeleteBatch = 500
+	// DefaultStatsMaxAge is how long Stats reuses the INFO figures it read.
+	DefaultStatsMaxAge = time.Second
+)
+
+// Options tunes a Store built by New. The zero value means "defaults".
+type Options struct {
+	// CloseClient makes Close also close the client given to New. By default the caller keeps
+	// ownership: Close marks the Store closed and leaves the client open. (A Store opened by URL always
+	// owns and closes its client.)
+	CloseClient bool
+
+	// ScanCount is the COUNT hint sent with SCAN (default DefaultScanCount).
+	ScanCount int
+
+	// DeleteBatch caps the keys of one UNLINK on a single node (default DefaultDeleteBatch). On a Cluster
+	// keys are deleted with pipelined single-key UNLINKs instead, so no command ever spans slots.
+	DeleteBatch int
+
+	// StatsMaxAge is how long Stats reuses the server figures (INFO, DBSIZE) it fetched, so frequent
+	// Stats calls stay cheap (default DefaultStatsMaxAge; negative: always fetch). Hits and Misses are
+	// always current.
+	StatsMaxAge time.Duration
+}
+
+// Store is the Redis implementation of store.Store over a go-redis v9 UniversalClient: a single node, a
+// Sentinel-managed master (failover client) or a Cluster. It is safe for concurrent use.
+type Store struct {
+	client  goredis.UniversalClient
+	cluster *goredis.ClusterClient // non-nil when client is a Cluster client
+	opts    Options
+	owns    bool   // Close closes client
+	desc    string // String(), credentials redacted
+	// endpoint names the configured address(es) in errors when the failing node is not known.
+	endpoint string
+
+	closed       atomic.Bool
+	hits, misses atomic.Int64
+
+	statsMu    sync.Mutex
+	statsAt    time.Time   // when serverStats was fetched
+	statsCache serverStats // last INFO/DBSIZE figures
+
+	policyNote atomic.Pointer[string] // set by EnsureEvictionPolicy when the server refused
+}
+
+// New returns a Store over a client the caller already has: a *goredis.Client (standalone or from
+// NewFailoverClient) or a *goredis.ClusterClient. It does no I/O. Ownership: the client stays the
+// caller's unless opts.CloseClient is set; the caller must not close it while the Store is in use (calls
+// would then fail with store.ErrClosed). The client's own timeouts and retries apply; see the package
+// documentation for the values cachekit recommends. A *goredis.Ring is rejected: its shards are
+// independent servers, which SCAN-based DeletePattern cannot cover.
+func New(client goredis.UniversalClient, opts Options) (*Store, error) {
+	if client == nil {
+		return nil, errors.New("redis: New: nil client")
+	}
+	desc, endpoint := describe(client)
+	if desc == "" {
+		return nil, fmt.Errorf("redis: New: unsupported client type %T (want *redis.Client or *redis.ClusterClient)", client)
+	}
+	return newStore(client, opts, opts.CloseClient, desc, endpoint)
+}
+
+func newStore(client goredis.UniversalClient, opts Options, owns bool, desc, endpoint string) (*Store, error) {
+	if opts.ScanCount < 0 || opts.DeleteBatch < 0 {
+		return nil, fmt.Errorf("redis: ScanCount (%d) and DeleteBatch (%d) must not be negative", opts.ScanCount, opts.DeleteBatch)
+	}
+	if opts.ScanCount == 0 {
+		opts.ScanCount = DefaultScanCount
+	}
+	if opts.DeleteBatch == 0 {
+		opts.DeleteBatch = DefaultDeleteBatch
+	}
+	if opts.StatsMaxAge == 0 {
+		opts.StatsMaxAge = DefaultStatsMaxAge
+	}
+	s := &Store{client: client, opts: opts, owns: owns, desc: desc, endpoint: endpoint}
+	s.cluster, _ = client.(*goredis.ClusterClient)
+	return s, nil
+}
+
+// describe returns a credential-free description and endpoint of a client, or "" for an unsupported type.
+func describe(client goredis.UniversalClient) (desc, endpoint string) {
+	switch c := client.(type) {
+	case *goredis.ClusterClient:
+		endpoint = strings.Join(c.Options().Addrs, ",")
+		return "redis cluster " + endpoint, endpoint
+	case *goredis.Client:
+		o := c.Options()
+		endpoint = o.Addr
+		if endpoint == "FailoverClient" { // what NewFailoverClient puts in Addr; the master is found via Sentinel
+			endpoint = "sentinel-managed master"
+		}
+		return fmt.Sprintf("redis %s db %d", endpoint, o.DB), endpoint
+	}
+	return "", ""
+}
+
+// Client returns the underlying go-redis client, for commands cachekit does not wrap. Closing it is the
+// owner's business (see New).
+func (s *Store) Client() goredis.UniversalClient { return s.client }
+
+// String describes the store ("redis redis://user:xxxxx@host:6379/0"); it never contains a password.
+func (s *Store) String() string { return s.desc }
+
+// Ping checks that every node answers (every master on a Cluster). Opening a Store does not contact
+// Redis, so a service can start while Redis is down; call Ping to fail fast instead.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.checkCall(ctx, "ping", ""); err != nil {
+		return err
+	}
+	err := s.forEachNode(ctx, func(ctx context.Context, node goredis.Cmdable) error {
+		return node.Ping(ctx).Err()
+	})
+	if err != nil {
+		return s.opErr(ctx, "ping", "", err)
+	}
+	return nil
+}
+
+// Close marks the store closed (every later call fails with store.ErrClosed) and closes the client when
+// the Store owns it (opened by URL, or New with Options.CloseClient). It is idempotent.
+func (s *Store) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	if s.owns {
+		if err := s.client.Close(); err != nil && !errors.Is(err, goredis.ErrClosed) {
+			return &store.OpError{Op: "close", Backend: backendName, Err: err}
+		}
+	}
+	return nil
+}
+
+var _ store.Store = (*Store)(nil)

@@ -1,0 +1,333 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/cachekit/cachekit/store"
+)
+
+// Defaults of the client options a URL-opened Store sets (and the values recommended for New). They bound
+// what a dead Redis costs a call: a refused connection fails after (1+MaxRetries) dial attempts with a
+// few milliseconds of backoff between them; a server that does not answer at all costs about
+// (1+MaxRetries) × DialTimeout (new connections) or ReadTimeout (open ones). go-redis' own defaults
+// (5 s timeouts, 3 retries, 5 dial attempts each) would keep a call waiting for seconds.
+const (
+	// DefaultDialTimeout bounds establishing a connection (URL option dial_timeout).
+	DefaultDialTimeout = 500 * time.Millisecond
+	// DefaultReadTimeout bounds waiting for a reply (read_timeout).
+	DefaultReadTimeout = 500 * time.Millisecond
+	// DefaultWriteTimeout bounds writing a command (write_timeout).
+	DefaultWriteTimeout = 500 * time.Millisecond
+	// DefaultPoolTimeout bounds waiting for a free connection when all are busy (pool_timeout).
+	DefaultPoolTimeout = time.Second
+	// DefaultMaxRetries is the retries of a failed call (max_retries): one retry transparently replaces a
+	// connection broken by a restart or a failover.
+	DefaultMaxRetries = 1
+)
+
+const (
+	defaultMinRetryBackoff = 8 * time.Millisecond
+	defaultMaxRetryBackoff = 64 * time.Millisecond
+	defaultSentinelPort    = "26379"
+)
+
+// Schemes lists the URL schemes this package registers with store.Register.
+var Schemes = []string{"redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel", "redis+cluster", "rediss+cluster"}
+
+func init() {
+	for _, scheme := range Schemes {
+		store.Register(scheme, openURL)
+	}
+}
+
+// tuning holds the options of ours that a URL may set.
+type tuning struct {
+	dialTimeout, readTimeout, writeTimeout, poolTimeout time.Duration
+	maxRetries, poolSize                                int
+}
+
+// config is a parsed URL: exactly one of single, failover and cluster is set.
+type config struct {
+	single   *goredis.Options
+	failover *goredis.FailoverOptions
+	cluster  *goredis.ClusterOptions
+	opts     Options
+	policy   string // eviction_policy, applied by open
+	desc     string // String(), password redacted
+	endpoint string // address(es) for errors
+}
+
+// Options of ours never passed to go-redis. Sentinel URLs also take sentinel_auth.
+var ourOptions = []string{
+	"dial_timeout", "read_timeout", "write_timeout", "pool_timeout", "max_retries", "pool_size",
+	"eviction_policy", "scan_count", "delete_batch", "stats_max_age",
+}
+
+// openURL is the store.Opener of every scheme in Schemes.
+func openURL(ctx context.Context, u *url.URL) (store.Store, error) {
+	cfg, err := parseURL(u)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.open(ctx)
+}
+
+// Open opens a Store by URL (see the package documentation for schemes and options). It is what
+// store.Open does for these schemes, with the concrete type returned.
+func Open(ctx context.Context, rawURL string) (*Store, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: cannot parse %q", store.ErrInvalidURL, store.Redact(rawURL))
+	}
+	cfg, err := parseURL(u)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.open(ctx)
+}
+
+// parseURL turns a URL into client options without any I/O. Errors wrap store.ErrInvalidURL and never
+// contain the password.
+func parseURL(u *url.URL) (*config, error) {
+	password, _ := u.User.Password()
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", store.ErrInvalidURL, scrub(fmt.Sprintf(format, args...), password))
+	}
+
+	q := store.NewQuery(u.Query())
+	t := tuning{
+		dialTimeout:  positive(q, "dial_timeout", DefaultDialTimeout),
+		readTimeout:  positive(q, "read_timeout", DefaultReadTimeout),
+		writeTimeout: positive(q, "write_timeout", DefaultWriteTimeout),
+		poolTimeout:  positive(q, "pool_timeout", DefaultPoolTimeout),
+		maxRetries:   bounded(q, "max_retries", DefaultMaxRetries, 0, 100),
+		poolSize:     bounded(q, "pool_size", 0, 0, 1<<16),
+	}
+	cfg := &config{opts: Options{
+		ScanCount:   bounded(q, "scan_count", DefaultScanCount, 1, 1<<20),
+		DeleteBatch: bounded(q, "delete_batch", DefaultDeleteBatch, 1, 1<<20),
+		StatsMaxAge: q.Duration("stats_max_age", DefaultStatsMaxAge),
+	}}
+	if cfg.opts.StatsMaxAge == 0 {
+		cfg.opts.StatsMaxAge = -1 // stats_max_age=0 means "always fetch"; Options uses 0 for "default"
+	}
+	if cfg.policy = q.String("eviction_policy", ""); cfg.policy != "" {
+		if err := validPolicy(cfg.policy); err != nil {
+			q.Fail(fmt.Errorf("%w: option eviction_policy: %v", store.ErrInvalidURL, err))
+		}
+	}
+	sentinel := strings.HasSuffix(u.Scheme, "+sentinel")
+	sentinelAuth := sentinel && q.Bool("sentinel_auth", false)
+
+	// Everything we did not read goes to go-redis, which rejects what it does not know.
+	rest := q.Unread()
+	for name := range rest {
+		q.Has(name) // so that Done reports only our own option errors
+	}
+	if err := q.Done(); err != nil {
+		return nil, err
+	}
+
+	base, _, _ := strings.Cut(u.Scheme, "+") // "redis", "rediss" or "unix"
+	gu := *u
+	gu.Scheme, gu.RawQuery, gu.Fragment = base, rest.Encode(), ""
+	var err error
+	switch {
+	case sentinel:
+		err = cfg.parseSentinel(u, &gu, rest, sentinelAuth)
+	case strings.HasSuffix(u.Scheme, "+cluster"):
+		if strings.Trim(u.Path, "/") != "" {
+			return nil, fail("%s: a cluster has no databases, so the URL takes no path (got %q)", u.Scheme, u.Path)
+		}
+		cfg.cluster, err = goredis.ParseClusterURL(gu.String())
+		if err == nil {
+			cfg.endpoint = strings.Join(cfg.cluster.Addrs, ",")
+		}
+	default:
+		cfg.single, err = goredis.ParseURL(gu.String())
+		if err == nil {
+			cfg.endpoint = cfg.single.Addr
+		}
+	}
+	if err != nil {
+		return nil, fail("%s: %v", u.Scheme, err)
+	}
+	cfg.apply(t)
+	cfg.desc = "redis " + u.Redacted()
+	return cfg, nil
+}
+
+// parseSentinel reads redis+sentinel://[user:pass@]sentinelhost[:port]/mastername[/db]?addr=host:port.
+// The user info authenticates to the master (and to the sentinels too with sentinel_auth=true).
+func (cfg *config) parseSentinel(u, gu *url.URL, rest url.Values, sentinelAuth bool) error {
+	segs := strings.FieldsFunc(u.Path, func(r rune) bool { return r == '/' })
+	if len(segs) == 0 || len(segs) > 2 {
+		return fmt.Errorf("path must be /mastername or /mastername/db, got %q", u.Path)
+	}
+	for _, name := range []string{"master_name", "username", "password", "sentinel_username", "sentinel_password"} {
+		if rest.Has(name) {
+			return fmt.Errorf("option %s is not accepted: the master name is the path, credentials are the URL's user info", name)
+		}
+	}
+	rest.Set("master_name", segs[0])
+	gu.User = nil
+	gu.Path = ""
+	if len(segs) == 2 {
+		gu.Path = "/" + segs[1]
+	}
+	if u.Port() == "" {
+		gu.Host = net.JoinHostPort(u.Hostname(), defaultSentinelPort)
+	}
+	gu.RawQuery = rest.Encode()
+	fo, err := goredis.ParseFailoverURL(gu.String())
+	if err != nil {
+		return err
+	}
+	fo.Username = u.User.Username()
+	fo.Password, _ = u.User.Password()
+	if sentinelAuth {
+		fo.SentinelUsername, fo.SentinelPassword = fo.Username, fo.Password
+	}
+	cfg.failover = fo
+	cfg.endpoint = fmt.Sprintf("master %s via sentinel %s", fo.MasterName, strings.Join(fo.SentinelAddrs, ","))
+	return nil
+}
+
+// apply sets our timeouts and retries on whichever go-redis options the URL produced.
+func (cfg *config) apply(t tuning) {
+	maxRetries := t.maxRetries
+	if maxRetries == 0 {
+		maxRetries = -1 // go-redis: 0 means "default (3)", -1 means none
+	}
+	// Fields go-redis also parses (backoffs, dialer_retries on cluster and sentinel URLs) keep the URL's
+	// value when one was given.
+	orDefault := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	oneDial := func(v *int) {
+		if *v == 0 {
+			*v = 1 // each retry is one dial; go-redis would dial 5 times per attempt
+		}
+	}
+	switch {
+	case cfg.single != nil:
+		o := cfg.single
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = t.dialTimeout, t.readTimeout, t.writeTimeout, t.poolTimeout
+		o.MaxRetries, o.PoolSize, o.ContextTimeoutEnabled = maxRetries, t.poolSize, true
+		orDefault(&o.MinRetryBackoff, defaultMinRetryBackoff)
+		orDefault(&o.MaxRetryBackoff, defaultMaxRetryBackoff)
+		oneDial(&o.DialerRetries)
+	case cfg.failover != nil:
+		o := cfg.failover
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = t.dialTimeout, t.readTimeout, t.writeTimeout, t.poolTimeout
+		o.MaxRetries, o.PoolSize, o.ContextTimeoutEnabled = maxRetries, t.poolSize, true
+		orDefault(&o.MinRetryBackoff, defaultMinRetryBackoff)
+		orDefault(&o.MaxRetryBackoff, defaultMaxRetryBackoff)
+		oneDial(&o.DialerRetries)
+	case cfg.cluster != nil:
+		o := cfg.cluster
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = t.dialTimeout, t.readTimeout, t.writeTimeout, t.poolTimeout
+		o.MaxRetries, o.PoolSize, o.ContextTimeoutEnabled = maxRetries, t.poolSize, true
+		orDefault(&o.MinRetryBackoff, defaultMinRetryBackoff)
+		orDefault(&o.MaxRetryBackoff, defaultMaxRetryBackoff)
+		oneDial(&o.DialerRetries)
+	}
+}
+
+// open creates the client and the Store (which owns it) and applies eviction_policy. Only a done ctx
+// fails the open; a refusal or an unreachable server is recorded in Stats.PolicyNote.
+func (cfg *config) open(ctx context.Context) (*Store, error) {
+	client, err := cfg.newClient()
+	if err != nil {
+		return nil, err
+	}
+	s, err := newStore(client, cfg.opts, true, cfg.desc, cfg.endpoint)
+	if err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("%w: %v", store.ErrInvalidURL, err)
+	}
+	if cfg.policy == "" {
+		return s, nil
+	}
+	err = s.EnsureEvictionPolicy(ctx, cfg.policy)
+	switch {
+	case err == nil, errors.Is(err, ErrPolicyRefused): // a refusal is already in PolicyNote
+	case ctx.Err() != nil:
+		_ = s.Close()
+		return nil, &store.OpError{Op: "open", Backend: backendName, Err: ctx.Err()}
+	default:
+		note := fmt.Sprintf("eviction_policy=%s not applied at open: %v", cfg.policy, err)
+		s.policyNote.Store(&note)
+	}
+	return s, nil
+}
+
+// newClient builds the go-redis client. go-redis panics on some option combinations (a pool size
+// beyond int32, route_by_latency on a failover client): those are invalid URLs, reported as errors.
+func (cfg *config) newClient() (client goredis.UniversalClient, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			password := ""
+			switch {
+			case cfg.single != nil:
+				password = cfg.single.Password
+			case cfg.failover != nil:
+				password = cfg.failover.Password
+			case cfg.cluster != nil:
+				password = cfg.cluster.Password
+			}
+			client, err = nil, fmt.Errorf("%w: go-redis rejected the options: %s", store.ErrInvalidURL, scrub(fmt.Sprint(r), password))
+		}
+	}()
+	switch {
+	case cfg.cluster != nil:
+		return goredis.NewClusterClient(cfg.cluster), nil
+	case cfg.failover != nil:
+		return goredis.NewFailoverClient(cfg.failover), nil
+	default:
+		return goredis.NewClient(cfg.single), nil
+	}
+}
+
+// positive reads a duration option that must be > 0 (0 would mean go-redis' multi-second default).
+func positive(q *store.Query, name string, def time.Duration) time.Duration {
+	d := q.Duration(name, def)
+	if d == 0 {
+		q.Fail(fmt.Errorf("%w: option %s must be a positive duration such as 500ms", store.ErrInvalidURL, name))
+		return def
+	}
+	return d
+}
+
+// bounded reads an integer option within [lo, hi].
+func bounded(q *store.Query, name string, def, lo, hi int) int {
+	n := q.Int(name, def)
+	if n < lo || n > hi {
+		q.Fail(fmt.Errorf("%w: option %s=%d is out of range [%d, %d]", store.ErrInvalidURL, name, n, lo, hi))
+		return def
+	}
+	return n
+}
+
+// scrub removes a password, in every escaping a URL may have given it, from a message.
+func scrub(msg, password string) string {
+	if password == "" {
+		return msg
+	}
+	for _, p := range []string{password, url.QueryEscape(password), url.PathEscape(password), url.UserPassword("", password).String()[1:]} {
+		if p != "" {
+			msg = strings.ReplaceAll(msg, p, "xxxxx")
+		}
+	}
+	return msg
+}
