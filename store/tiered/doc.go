@@ -1,0 +1,63 @@
+// Package tiered is a two-tier store.Store: a fast L1 (usually the in-process memory backend) in front of
+// a shared L2 (usually Redis), kept coherent across every instance that shares the L2. It composes any
+// two Stores and never imports a concrete backend. Import it for its side effect to make the "tiered" URL
+// scheme available, or call New:
+//
+//	tiered://?l1=memory%3A%2F%2F%3Fmax_bytes%3D64MiB&l2=redis%3A%2F%2F127.0.0.1%3A6379%2F0&l1_ttl=2s
+//
+// # Reads and writes
+//
+// Get reads L1, then L2; an L2 hit is copied into L1 ("backfill") for the key's remaining L2 lifetime,
+// capped by Options.L1MaxTTL, so an L1 entry never outlives its L2 entry. GetMany asks L2 only for the L1
+// misses, in one call. When L2 implements store.TTLReader the value and its lifetime come in one round
+// trip; otherwise a backfill costs a TTL call per key.
+//
+// Writes go through: L2 first, then L1, so the next local read sees the write (read-your-writes). An L1
+// that refuses the value (store.ErrNotStored) is not an error for the caller, since L2 has it; the key is
+// then removed from L1 so that no older value stays there. Delete, DeletePattern and Add apply to both
+// tiers; Scan and TTL are L2's, the source of truth. A failed L2 write still removes the key from L1 and
+// is published, since it may have landed.
+//
+// # Coherence across instances
+//
+// When L2 implements store.Broadcaster (the Redis backend does, with pub/sub) and
+// Options.DisableInvalidation is false, every write, delete and pattern delete publishes an invalidation
+// on Options.Channel, and every instance drops the affected L1 entries when it arrives. Instances that
+// share keys must share the channel (the default, DefaultChannel, is shared by everyone on the L2);
+// unrelated fleets may use separate channels to save traffic. Messages carry the sender's random 16-byte
+// instance id first, so an instance recognises its own echoes by comparing that prefix, without decoding.
+//
+// Guarantees, and their limits:
+//   - Once an invalidation has arrived at an instance, that instance never serves the older value, not
+//     even briefly: an L1 insert (backfill or write-through) whose L2 call raced a change of its key is
+//     refused, the check and the insert being atomic with respect to the change under a per-key-stripe
+//     lock (see guard.go). Likewise a local write is visible to the next local read (read-your-writes),
+//     whatever runs concurrently.
+//   - A lost invalidation cannot leave an entry stale for long. When the subscription drops and is
+//     re-established (store.Event.Resync), L1 is flushed: everything in it was put there by this Store
+//     alone, so L1 must not be shared with anything else. A publication that fails, or a backlog that
+//     overflows the publish queue, is followed by a flush broadcast once L2 answers again. In every case,
+//     including a connection that dies silently, Options.L1MaxTTL bounds how long a stale entry can be
+//     served. L1 is not bypassed while the subscription is down, because during an L2 outage serving L1
+//     hits is the point; lower L1MaxTTL where staleness costs more than L2 round trips.
+//   - Invalidations are published asynchronously, in order, by one goroutine per Store that batches what
+//     accumulated while the previous publication was in flight; a write does not wait for it. Other
+//     instances may therefore serve the old value for the publication delay after Set returns (about one
+//     L2 round trip plus delivery; see the benchmarks). Options.SyncPublish makes writes wait until their
+//     invalidation has been handed to L2, which adds that round trip to every write but still does not
+//     mean other instances have processed it.
+//
+// # L2 outage
+//
+// L1 hits keep being served. A miss, and every write, fails with L2's error (store.ErrUnavailable from
+// the Redis backend) after L2's own timeouts, or after Options.L2Timeout when that is set.
+//
+// # Stats
+//
+// Stats.Backend is "tiered"; Tiers holds L1's and L2's own Stats; Hits counts lookups served by either
+// tier, Misses those neither had. Keys, UsedBytes, PeakBytes, MaxBytes, Evictions, RejectedSets,
+// EvictionPolicy and PolicyNote are L2's. Extra holds "l1_hits" (from L1's own Stats.Hits, so the L1 hit
+// path counts nothing itself), "l2_hits", "misses", "backfills", "backfills_discarded" (skipped because a
+// change of the key raced them, or L1 refused them), "invalidations_sent", "invalidations_received", "echoes_ignored",
+// "l1_flushes" and "publish_failures".
+package tiered

@@ -1,0 +1,177 @@
+package tiered
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cachekit/cachekit/store"
+)
+
+// Get returns a copy of the value of key from L1, else from L2 (copying it into L1 for its remaining L2
+// lifetime capped by L1MaxTTL). A key in neither is an error wrapping store.ErrNotFound; an L2 failure
+// on an L1 miss is L2's error (store.ErrUnavailable when L2 is unreachable).
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	if s.closed.Load() {
+		return nil, opErr("get", key, store.ErrClosed)
+	}
+	v, err := s.l1.Get(ctx, key) // L1 checks ctx and the key
+	if err == nil {
+		return v, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, opErr("get", key, err)
+	}
+	return s.getL2(ctx, key)
+}
+
+// getL2 serves an L1 miss.
+func (s *Store) getL2(ctx context.Context, key string) ([]byte, error) {
+	sn := s.snap(key)
+	start := time.Now()
+	l2ctx, cancel := s.l2ctx(ctx)
+	v, ttl, err := s.readL2(l2ctx, key)
+	cancel()
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			s.c.misses.Add(1)
+			return nil, opErr("get", key, store.ErrNotFound)
+		}
+		return nil, s.l2Err(ctx, "get", key, err)
+	}
+	s.c.l2Hits.Add(1)
+	if ttl > 0 {
+		s.countBackfill(s.backfill(key, v, s.l1TTL(ttl, start), sn))
+	}
+	return v, nil
+}
+
+// readL2 returns key's value and remaining lifetime from L2, in one round trip when L2 is a TTLReader.
+// A lifetime of 0 means "unknown, do not backfill" (the key vanished between the two calls).
+func (s *Store) readL2(ctx context.Context, key string) ([]byte, time.Duration, error) {
+	if s.l2ttl != nil {
+		return s.l2ttl.GetWithTTL(ctx, key)
+	}
+	v, err := s.l2.Get(ctx, key)
+	if err != nil {
+		return nil, 0, err
+	}
+	ttl, err := s.l2.TTL(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, 0, nil
+	}
+	return v, ttl, err
+}
+
+// GetMany returns the hits among keys: L1's, plus L2's for the keys L1 missed, fetched in one L2 call and
+// copied into L1. When L2 fails, GetMany fails as a whole (with L2's error) rather than return a partial
+// answer that would read as misses.
+func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if s.closed.Load() {
+		return nil, opErr("get_many", "", store.ErrClosed)
+	}
+	hits, err := s.l1.GetMany(ctx, keys)
+	if err != nil {
+		return nil, opErr("get_many", "", err)
+	}
+	missing := missingKeys(keys, hits)
+	if len(missing) == 0 {
+		return hits, nil
+	}
+	sns := make([]snapshot, len(missing))
+	for i, k := range missing {
+		sns[i] = s.snap(k)
+	}
+	start := time.Now()
+	l2ctx, cancel := s.l2ctx(ctx)
+	found, err := s.readManyL2(l2ctx, missing)
+	cancel()
+	if err != nil {
+		return nil, s.l2Err(ctx, "get_many", "", err)
+	}
+	s.c.l2Hits.Add(int64(len(found)))
+	s.c.misses.Add(int64(len(missing) - len(found)))
+	elapsed := time.Since(start)
+	for i, k := range missing {
+		e, ok := found[k]
+		if !ok {
+			continue
+		}
+		hits[k] = e.Value
+		if e.TTL > 0 {
+			s.countBackfill(s.backfill(k, e.Value, min(e.TTL-elapsed-expirySlack, s.opts.L1MaxTTL), sns[i]))
+		}
+	}
+	return hits, nil
+}
+
+// missingKeys returns the distinct keys absent from hits, in order.
+func missingKeys(keys []string, hits map[string][]byte) []string {
+	var missing []string
+	var seen map[string]struct{}
+	for _, k := range keys {
+		if _, ok := hits[k]; ok {
+			continue
+		}
+		if len(missing) > 0 {
+			if seen == nil {
+				seen = make(map[string]struct{}, len(keys))
+				for _, m := range missing {
+					seen[m] = struct{}{}
+				}
+			}
+			if _, dup := seen[k]; dup {
+				continue
+			}
+			seen[k] = struct{}{}
+		}
+		missing = append(missing, k)
+	}
+	return missing
+}
+
+// readManyL2 returns the L2 hits among keys with their lifetimes: one call when L2 is a TTLReader, else
+// GetMany followed by one TTL call per hit (a lifetime of 0: unknown, not backfilled).
+func (s *Store) readManyL2(ctx context.Context, keys []string) (map[string]store.ValueTTL, error) {
+	if s.l2ttl != nil {
+		return s.l2ttl.GetManyWithTTL(ctx, keys)
+	}
+	vals, err := s.l2.GetMany(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]store.ValueTTL, len(vals))
+	for k, v := range vals {
+		ttl, err := s.l2.TTL(ctx, k)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		out[k] = store.ValueTTL{Value: v, TTL: ttl}
+	}
+	return out, nil
+}
+
+// TTL returns key's remaining lifetime in L2, the source of truth.
+func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
+	if err := s.check(ctx, "ttl", key); err != nil {
+		return 0, err
+	}
+	l2ctx, cancel := s.l2ctx(ctx)
+	d, err := s.l2.TTL(l2ctx, key)
+	cancel()
+	if err != nil {
+		return 0, s.l2Err(ctx, "ttl", key, err)
+	}
+	return d, nil
+}
+
+// Scan calls fn with each key of L2 (the source of truth) matching pattern, with L2's guarantees.
+func (s *Store) Scan(ctx context.Context, pattern string, fn func(key string) bool) error {
+	if err := s.check(ctx, "scan", pattern); err != nil {
+		return err
+	}
+	if err := s.l2.Scan(ctx, pattern, fn); err != nil {
+		return opErr("scan", pattern, err)
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package tiered
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cachekit/cachekit/store"
+)
+
+// Subscription retry bounds, while L2 cannot be subscribed to at all.
+const (
+	subscribeRetryMin = 50 * time.Millisecond
+	subscribeRetryMax = 2 * time.Second
+)
+
+// subscribeLoop keeps a subscription to the invalidation channel and applies what arrives, until ctx
+// ends (Close). Whenever a subscription is (re)established after invalidations may have been missed,
+// L1 is flushed.
+func (s *Store) subscribeLoop(ctx context.Context) {
+	defer close(s.subDone)
+	first := true
+	wait := subscribeRetryMin
+	for {
+		sub, err := s.bc.Subscribe(ctx, s.opts.Channel)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, store.ErrClosed) {
+				return
+			}
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return
+			}
+			wait = min(2*wait, subscribeRetryMax)
+			continue
+		}
+		wait = subscribeRetryMin
+		s.live.Store(true)
+		// Whatever L1 took in while no subscription was live may have missed its invalidation.
+		if !first || s.dirty.Swap(false) {
+			s.flush()
+		}
+		if first {
+			first = false
+			close(s.ready)
+		}
+		ended := s.consume(ctx, sub)
+		s.live.Store(false)
+		_ = sub.Close()
+		if ended {
+			return
+		}
+	}
+}
+
+// consume applies sub's events until ctx ends (reporting true) or sub ends by itself (reporting false).
+func (s *Store) consume(ctx context.Context, sub store.Subscription) bool {
+	events := sub.Events()
+	for {
+		select {
+		case <-ctx.Done():
+			return true
+		case ev, ok := <-events:
+			if !ok {
+				return ctx.Err() != nil
+			}
+			if ev.Resync {
+				s.flush()
+				continue
+			}
+			s.apply(ev.Payload)
+		}
+	}
+}
+
+// apply drops from L1 what one invalidation message names, unless this instance sent it. See guard for
+// why an insert racing a drop cannot bring an older value back.
+// A malformed message flushes L1: it may have named anything.
+func (s *Store) apply(payload []byte) {
+	if isEcho(payload, &s.id) {
+		s.c.echoes.Add(1)
+		return
+	}
+	hook := s.testHookApplied.Load()
+	n := 0
+	err := decode(payload, func(kind entryKind, text string) {
+		n++
+		switch kind {
+		case kindKey:
+			s.drop(text)
+		case kindPattern:
+			s.dropPattern(text)
+		case kindFlush:
+			s.flush()
+		}
+		if hook != nil {
+			(*hook)(kind, text)
+		}
+	})
+	if err != nil {
+		s.flush()
+	}
+	s.c.invReceived.Add(int64(n))
+}
