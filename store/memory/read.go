@@ -1,0 +1,172 @@
+package memory
+
+import (
+	"context"
+	"time"
+
+	"github.com/cachekit/cachekit/store"
+)
+
+// Get returns a copy of the value stored under key, or an error wrapping store.ErrNotFound when it is
+// missing or expired. The copy is the call's only allocation on a hit.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	h := s.hash(key)
+	st := s.stripe(h)
+	if err := s.begin(ctx, st, "get", key); err != nil {
+		return nil, err
+	}
+	e := s.find(st, h, key)
+	if e == nil {
+		st.misses.Add(1)
+		st.active.Add(-1)
+		return nil, opErr("get", key, store.ErrNotFound)
+	}
+	st.hits.Add(1)
+	st.active.Add(-1)
+	return copyOut(e), nil
+}
+
+// AppendValue appends the value stored under key to dst and returns the extended slice, or dst and an
+// error wrapping store.ErrNotFound. It is Get for a caller that reuses a buffer (a decoder that does not
+// keep the bytes): with enough capacity in dst it does not allocate. Hits and misses count as for Get.
+func (s *Store) AppendValue(ctx context.Context, dst []byte, key string) ([]byte, error) {
+	h := s.hash(key)
+	st := s.stripe(h)
+	if err := s.begin(ctx, st, "get", key); err != nil {
+		return dst, err
+	}
+	e := s.find(st, h, key)
+	if e == nil {
+		st.misses.Add(1)
+		st.active.Add(-1)
+		return dst, opErr("get", key, store.ErrNotFound)
+	}
+	st.hits.Add(1)
+	st.active.Add(-1)
+	return append(dst, e.val()...), nil
+}
+
+// GetMany returns copies of the values of the keys that are present; misses are absent from the map.
+// The copies share one allocation, each capped at its own length, so appending to one never writes
+// into another.
+func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	var h0 uint64
+	if len(keys) > 0 {
+		h0 = s.hash(keys[0])
+	}
+	st0 := s.stripe(h0)
+	if err := s.begin(ctx, st0, "get_many", ""); err != nil {
+		return nil, err
+	}
+	defer st0.active.Add(-1)
+
+	type hit struct {
+		i int // index into keys: the map uses the caller's strings, never keeps entries alive by its keys
+		e entry
+	}
+	var small [128]hit // batches up to 128 keys collect their hits without allocating
+	found := small[:0]
+	size := 0
+	for i, key := range keys {
+		if i&1023 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return nil, opErr("get_many", "", err)
+			}
+		}
+		h := h0
+		if i > 0 {
+			h = s.hash(key)
+		}
+		if e := s.find(s.stripe(h), h, key); e != nil {
+			found = append(found, hit{i, e})
+			size += len(e.val())
+		}
+	}
+	st0.hits.Add(int64(len(found)))
+	st0.misses.Add(int64(len(keys) - len(found)))
+
+	out := make(map[string][]byte, len(found))
+	buf := make([]byte, size)
+	for _, f := range found {
+		n := copy(buf, f.e.val())
+		out[keys[f.i]] = buf[:n:n]
+		buf = buf[n:]
+	}
+	return out, nil
+}
+
+// TTL returns the remaining lifetime of key, or an error wrapping store.ErrNotFound when it is missing
+// or expired. It does not count as a hit or miss.
+func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
+	h := s.hash(key)
+	st := s.stripe(h)
+	if err := s.begin(ctx, st, "ttl", key); err != nil {
+		return 0, err
+	}
+	defer st.active.Add(-1)
+	now := s.now()
+	if e := s.findAt(st, h, key, now); e != nil {
+		return e.remaining(now), nil
+	}
+	return 0, opErr("ttl", key, store.ErrNotFound)
+}
+
+// find returns key's live entry, or nil. It reads the clock only for an overlay record: ristretto's own
+// read already hides an expired value (its store checks the expiration it computed in SetWithTTL, a few
+// hundred nanoseconds after the entry's own expiry was computed, on the same monotonic clock), and a
+// clock read costs as much as a fifth of a raw ristretto Get.
+func (s *Store) find(st *stripe, h uint64, key string) entry {
+	if st.npend.Load() != 0 { // on the line Get touches anyway; only this stripe's records matter
+		st.mu.Lock()
+		p, ok := st.pending[h]
+		st.mu.Unlock()
+		if ok {
+			s.cache.Get(h) // counts the access for TinyLFU, which would otherwise never hear of it
+			return p.live(key, s.now())
+		}
+	}
+	e, ok := s.cache.Get(h)
+	if !ok || e.key() != key {
+		return nil
+	}
+	return e
+}
+
+// findAt returns key's live entry at now, or nil.
+func (s *Store) findAt(st *stripe, h uint64, key string, now int64) entry {
+	if st.npend.Load() != 0 { // on the line Get touches anyway; only this stripe's records matter
+		st.mu.Lock()
+		p, ok := st.pending[h]
+		st.mu.Unlock()
+		if ok {
+			s.cache.Get(h) // counts the access for TinyLFU
+			return p.live(key, now)
+		}
+	}
+	e, ok := s.cache.Get(h)
+	if !ok || !e.live(key, now) {
+		return nil
+	}
+	return e
+}
+
+// findLocked is find for a holder of st.mu.
+func (s *Store) findLocked(st *stripe, h uint64, key string, now int64) entry {
+	if p, ok := st.pending[h]; ok {
+		return p.live(key, now)
+	}
+	e, ok := s.cache.Get(h)
+	if !ok || !e.live(key, now) {
+		return nil
+	}
+	return e
+}
+
+// live returns the record's entry if it is a live write of key; a tombstone, another key's write or an
+// expired write is nil. A record is authoritative for its hash: ristretto's value behind it is older.
+func (p pending) live(key string, now int64) entry {
+	if p.e == nil || !p.e.live(key, now) {
+		return nil
+	}
+	return p.e
+}
