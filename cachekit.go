@@ -47,6 +47,8 @@ const DefaultTTL = 60 * time.Second
 // Cache is the client users call. It is safe for concurrent use.
 type Cache struct {
 	st         store.Store
+	viewer     store.Viewer       // st's zero-copy read, or nil
+	decoded    store.DecodedCache // st's decoded-form cache, or nil
 	ks         keyspace.Keyspace
 	codec      codec.Codec
 	plainJSON  bool
@@ -161,7 +163,7 @@ func New(s store.Store, opts ...Option) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cachekit: %w", &keyError{err})
 	}
-	return &Cache{
+	c := &Cache{
 		st:         s,
 		ks:         ks,
 		codec:      o.codec,
@@ -169,7 +171,11 @@ func New(s store.Store, opts ...Option) (*Cache, error) {
 		defaultTTL: o.defaultTTL,
 		kindTTL:    o.kindTTL,
 		warmLimit:  o.warmLimit,
-	}, nil
+	}
+	// Asserted once: an assertion to an interface type costs a lookup per read otherwise.
+	c.viewer, _ = s.(store.Viewer)
+	c.decoded, _ = s.(store.DecodedCache)
+	return c, nil
 }
 
 // Keyspace returns the cache's keyspace (namespace + version).

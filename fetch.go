@@ -10,8 +10,10 @@ import (
 
 // Fetch returns the value cached under the relative key or, on a miss, loads it with load, caches it for
 // ttl (0 = configured) and returns it. Concurrent Fetches of one key in this process share one load
-// (singleflight): 100 concurrent misses call load once, and every caller gets the same value, which
-// callers must therefore treat as read-only.
+// (singleflight): 100 concurrent misses call load once, and every caller gets the same value. A hit is
+// served as View serves it, from the decoded form the store keeps (decoded once per write). Either way
+// the result may share memory with the cache and other callers, so View's rule applies: treat it as
+// read-only (the copy of T is yours; what its slices, maps and pointers reach is not).
 //
 // load runs with the first caller's context values but without its cancellation, so one caller giving up
 // does not fail the others; each caller still stops waiting when its own ctx is done. Give load its own
@@ -20,8 +22,7 @@ import (
 // returned as is and nothing is cached.
 func Fetch[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, load func(ctx context.Context) (T, error)) (T, error) {
 	var zero T
-	var v T
-	err := c.Get(ctx, key, &v)
+	v, err := View[T](ctx, c, key)
 	switch {
 	case err == nil:
 		return v, nil

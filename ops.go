@@ -22,12 +22,22 @@ func (c *Cache) fullKey(op, rel string) (string, error) {
 
 // Get decodes the value stored under the relative key into dst, which must be a non-nil pointer.
 // A miss, an expired entry and a corrupt entry (which Get deletes) are errors wrapping ErrNotFound.
+// dst receives a private copy: nothing reachable from it is shared with the cache (View shares, to
+// skip the decode).
+//
+// On an in-process store (a store.Viewer, such as the memory and tiered backends) Get decodes straight
+// from the stored bytes, without copying them first. Codecs copy what they keep; a type's own
+// UnmarshalJSON or UnmarshalMsgpack must not modify its input, and must copy what it keeps, as
+// encoding/json already requires.
 func (c *Cache) Get(ctx context.Context, key string, dst any) error {
 	if err := c.check(ctx, "get", key); err != nil {
 		return err
 	}
 	if err := checkDst(dst); err != nil {
 		return opErr("get", key, err)
+	}
+	if c.viewer != nil {
+		return c.getView(ctx, c.viewer, key, dst)
 	}
 	full, err := c.fullKey("get", key)
 	if err != nil {
@@ -47,16 +57,48 @@ func (c *Cache) Get(ctx context.Context, key string, dst any) error {
 	return nil
 }
 
+// getView is Get through a store.Viewer: no key string, no copy of the value; the decode's allocations
+// are the call's only ones.
+func (c *Cache) getView(ctx context.Context, vw store.Viewer, key string, dst any) error {
+	l, full, err := c.borrowKey("get", key)
+	if err != nil {
+		return err
+	}
+	l.dst = dst
+	if err := vw.View(ctx, full, l.view); err != nil {
+		// A store error (l.view never returns one). It may alias l's buffer, so l is not released.
+		if isMiss(err) {
+			c.counts.misses.Add(1)
+		}
+		return err
+	}
+	if derr := l.err; derr != nil {
+		full = ownKey(full)
+		l.release()
+		return c.corrupt(ctx, full, derr)
+	}
+	l.release()
+	c.counts.hits.Add(1)
+	return nil
+}
+
 // decode decodes data into dst; on failure it deletes the entry and reports a miss.
 func (c *Cache) decode(ctx context.Context, full string, data []byte, dst any) error {
 	if _, err := codec.Decode(data, dst); err != nil {
-		c.counts.corrupt.Add(1)
-		c.counts.misses.Add(1)
-		// Best effort: if the delete fails, the next read deletes it again.
-		_, _ = c.st.Delete(context.WithoutCancel(ctx), full)
-		return opErr("get", full, fmt.Errorf("%w (undecodable entry deleted: %v)", store.ErrNotFound, err))
+		return c.corrupt(ctx, full, err)
 	}
 	return nil
+}
+
+// corrupt handles an entry under full that failed to decode with err: it counts it, deletes it and
+// returns the miss the caller reports. full must be owned by the caller (not a borrowed key): the
+// store's Delete and the returned error may keep it.
+func (c *Cache) corrupt(ctx context.Context, full string, err error) error {
+	c.counts.corrupt.Add(1)
+	c.counts.misses.Add(1)
+	// Best effort: if the delete fails, the next read deletes it again.
+	_, _ = c.st.Delete(context.WithoutCancel(ctx), full)
+	return opErr("get", full, fmt.Errorf("%w (undecodable entry deleted: %v)", store.ErrNotFound, err))
 }
 
 func checkDst(dst any) error {

@@ -28,21 +28,37 @@ func ValidateRelative(rel string) error {
 	if len(rel) > MaxKeyLen {
 		return fmt.Errorf("%w: key is %d bytes, over the %d-byte limit", ErrInvalidKey, len(rel), MaxKeyLen)
 	}
-	for i, seg := range strings.Split(rel, Separator) {
+	if printableASCIIKey(rel) { // one pass over the common case: this runs on every cache read
+		return nil
+	}
+	return validateSegments(rel)
+}
+
+// validateSegments checks every segment of rel, segment by segment without strings.Split (no
+// allocation even here), and names the first problem.
+func validateSegments(rel string) error {
+	for i, rest := 0, rel; ; i++ {
+		seg, tail, more := strings.Cut(rest, Separator)
 		if seg == "" {
 			return fmt.Errorf("%w: key %q has an empty segment (#%d)", ErrInvalidKey, rel, i+1)
 		}
 		if err := checkText(seg, MaxSegmentLen); err != nil {
 			return fmt.Errorf("key %q: %w", rel, err)
 		}
+		if !more {
+			return nil
+		}
+		rest = tail
 	}
-	return nil
 }
 
 // checkText rejects invalid UTF-8, control characters and text over max bytes.
 func checkText(s string, max int) error {
 	if len(s) > max {
 		return fmt.Errorf("%w: %d bytes, over the %d-byte limit", ErrInvalidKey, len(s), max)
+	}
+	if printableASCII(s) { // the common case, checked a byte at a time: this runs on every cache read
+		return nil
 	}
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidKey, s)
@@ -53,4 +69,33 @@ func checkText(s string, max int) error {
 		}
 	}
 	return nil
+}
+
+// printableASCII reports whether s is all ASCII without control characters (0x00-0x1f, 0x7f), which
+// makes it valid for checkText. false means "look closer", not "invalid".
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// printableASCIIKey reports whether rel, at most MaxKeyLen bytes, is a valid relative key made of
+// printable ASCII: no empty segment, none longer than MaxSegmentLen. false means "look closer".
+func printableASCIIKey(rel string) bool {
+	start := 0
+	for i := 0; i < len(rel); i++ {
+		switch c := rel[i]; {
+		case c == Separator[0]:
+			if i == start || i-start > MaxSegmentLen {
+				return false
+			}
+			start = i + 1
+		case c < 0x20 || c >= 0x7f:
+			return false
+		}
+	}
+	return len(rel) > start && len(rel)-start <= MaxSegmentLen
 }

@@ -1,30 +1,39 @@
 package memory
 
 import (
-	"encoding/binary"
 	"math"
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/cachekit/cachekit/store"
 )
 
-// entry is what the store keeps in ristretto for one write: a single allocation holding no pointers
-// (the GC never scans it), laid out as
+// entry is what the store keeps in ristretto for one write. Its key and value bytes are one pointer-free
+// allocation (the GC never scans cached data); the record around them is small.
 //
-//	[0:8)              expiry: int64, little-endian, on the store's monotonic clock (Store.now)
-//	[8:12)             flags: uint32, accessed atomically (see the flag constants)
-//	[12:16)            key length: uint32, little-endian
-//	[16:16+klen)       key
-//	[16+klen:)         value (a private copy)
-//
-// Everything but the flags is written once, before the entry is shared, so readers need no locks. A new
-// write is a new entry, and the address of its first byte tells one write from another (see same).
-type entry []byte
+// Everything but the flags and the decoded form is written once, before the entry is shared, and never
+// changes after: readers need no locks, and a reader may keep using the bytes of an entry that has since
+// been replaced, deleted or evicted (the GC keeps them alive and nothing writes them). A new write is a
+// new entry, so pointer identity tells one write from another (see same), and a decoded form kept in an
+// entry can never be older than its bytes.
+type entry = *record
 
-const (
-	hdrLen    = 16
-	maxKeyLen = math.MaxUint32
-)
+type record struct {
+	expiry int64         // on the store's monotonic clock (Store.now)
+	fl     atomic.Uint32 // see the flag constants
+	klen   uint32
+	dec    atomic.Pointer[decoded] // the form GetDecoded keeps, or nil
+	buf    []byte                  // key, then value (a private copy)
+}
+
+// decoded is one decoded form of an entry's value, made by d. It is immutable once published.
+type decoded struct {
+	d store.Decoder
+	v any
+}
+
+const maxKeyLen = math.MaxUint32
 
 // Entry flags, set by ristretto's hooks. Only a holder of the key's stripe lock reads or clears them.
 const (
@@ -43,47 +52,41 @@ const (
 // newEntry copies key and value (the caller may reuse value) into a new entry expiring after ttl,
 // saturating far in the future. len(key) <= maxKeyLen (checkSet).
 func (s *Store) newEntry(key string, value []byte, ttl time.Duration) entry {
-	e := make(entry, hdrLen+len(key)+len(value))
-	binary.LittleEndian.PutUint64(e[0:], uint64(addSat(s.now(), int64(ttl))))
-	binary.LittleEndian.PutUint32(e[12:], uint32(len(key)))
-	copy(e[hdrLen:], key)
-	copy(e[hdrLen+len(key):], value)
-	return e
+	buf := make([]byte, len(key)+len(value))
+	copy(buf, key)
+	copy(buf[len(key):], value)
+	return &record{expiry: addSat(s.now(), int64(ttl)), klen: uint32(len(key)), buf: buf}
 }
 
-func (e entry) exp() int64 { return int64(binary.LittleEndian.Uint64(e)) }
-
-func (e entry) klen() int { return int(binary.LittleEndian.Uint32(e[12:])) }
+func (e *record) exp() int64 { return e.expiry }
 
 // key returns the entry's key without copying: the bytes never change.
-func (e entry) key() string {
-	n := e.klen()
-	if n == 0 {
+func (e *record) key() string {
+	if e.klen == 0 {
 		return ""
 	}
-	return unsafe.String(&e[hdrLen], n)
+	return unsafe.String(&e.buf[0], e.klen)
 }
 
-// val returns the stored value; callers copy it before it leaves the package.
-func (e entry) val() []byte { return e[hdrLen+e.klen():] }
+// val returns the stored value; callers copy it before it leaves the package, or lend it (View).
+func (e *record) val() []byte { return e.buf[e.klen:] }
 
-// flags returns the entry's flag word. Go's allocator aligns a 16-byte-or-larger object to at least
-// 8 bytes, so offset 8 is aligned for a 32-bit atomic.
-func (e entry) flags() *atomic.Uint32 { return (*atomic.Uint32)(unsafe.Pointer(&e[8])) }
+// flags returns the entry's flag word.
+func (e *record) flags() *atomic.Uint32 { return &e.fl }
 
-func (e entry) has(f uint32) bool { return e.flags().Load()&f != 0 }
+func (e *record) has(f uint32) bool { return e.fl.Load()&f != 0 }
 
 // same reports whether e and o are the same write (not merely equal bytes).
-func (e entry) same(o entry) bool { return len(e) != 0 && len(o) != 0 && &e[0] == &o[0] }
+func (e *record) same(o entry) bool { return e != nil && e == o }
 
 // cost is the entry's share of the byte budget: key plus value bytes.
-func (e entry) cost() int64 { return int64(len(e) - hdrLen) }
+func (e *record) cost() int64 { return int64(len(e.buf)) }
 
 // live reports whether e holds key and has not expired at now.
-func (e entry) live(key string, now int64) bool { return e.key() == key && e.exp() > now }
+func (e *record) live(key string, now int64) bool { return e.key() == key && e.expiry > now }
 
 // remaining returns the entry's remaining lifetime at now (<= 0 once expired).
-func (e entry) remaining(now int64) time.Duration { return time.Duration(e.exp() - now) }
+func (e *record) remaining(now int64) time.Duration { return time.Duration(e.expiry - now) }
 
 func addSat(a, b int64) int64 {
 	if b > 0 && a > math.MaxInt64-b {

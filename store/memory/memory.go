@@ -28,9 +28,12 @@
 //     is, Set waits for ristretto and verifies, with bounded retries; a refusal is an error wrapping
 //     store.ErrNotStored, counted in Stats.RejectedSets.
 //
-// Each stored entry is one pointer-free allocation holding the expiry, the original key and a private
-// copy of the value, so Scan, DeletePattern, Stats and TTL work from ristretto's IterValues and entries
-// (ristretto itself keeps only key hashes), and the garbage collector never scans cached data. Keys are
+// Each stored entry is a small record (expiry, flags, a slot for a decoded form) around one pointer-free
+// allocation holding the original key and a private copy of the value, so Scan, DeletePattern, Stats and
+// TTL work from ristretto's IterValues and entries (ristretto itself keeps only key hashes), and the
+// garbage collector never scans cached data. An entry's bytes never change once it is stored, which is
+// what lets View (store.Viewer) lend them without a copy and GetDecoded (store.DecodedCache) keep a
+// decoded form beside them, so that a hot key is decoded once per write rather than once per read. Keys are
 // hashed once per call (hash/maphash, 64 bits) and that hash is ristretto's key; the stored key is
 // compared on every read, so two keys whose hashes collide never see each other's value (they share a
 // slot and displace each other, as an eviction would).
@@ -155,6 +158,10 @@ type Store struct {
 	expired   atomic.Int64 // entries ristretto's TTL sweep removed
 	dropped   atomic.Int64 // pending writes evicted before they settled (counted as evictions)
 	rejected  atomic.Int64 // Sets that returned ErrNotStored
+
+	// uncounted turns hit and miss counting of single-key reads off, for the benchmark that measures
+	// what counting costs; only tests set it (export_test.go).
+	uncounted bool
 }
 
 var _ store.Store = (*Store)(nil)

@@ -10,19 +10,10 @@ import (
 // Get returns a copy of the value stored under key, or an error wrapping store.ErrNotFound when it is
 // missing or expired. The copy is the call's only allocation on a hit.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	h := s.hash(key)
-	st := s.stripe(h)
-	if err := s.begin(ctx, st, "get", key); err != nil {
+	e, err := s.lookup(ctx, "get", key)
+	if err != nil {
 		return nil, err
 	}
-	e := s.find(st, h, key)
-	if e == nil {
-		st.misses.Add(1)
-		st.active.Add(-1)
-		return nil, opErr("get", key, store.ErrNotFound)
-	}
-	st.hits.Add(1)
-	st.active.Add(-1)
 	return copyOut(e), nil
 }
 
@@ -30,19 +21,10 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 // error wrapping store.ErrNotFound. It is Get for a caller that reuses a buffer (a decoder that does not
 // keep the bytes): with enough capacity in dst it does not allocate. Hits and misses count as for Get.
 func (s *Store) AppendValue(ctx context.Context, dst []byte, key string) ([]byte, error) {
-	h := s.hash(key)
-	st := s.stripe(h)
-	if err := s.begin(ctx, st, "get", key); err != nil {
+	e, err := s.lookup(ctx, "get", key)
+	if err != nil {
 		return dst, err
 	}
-	e := s.find(st, h, key)
-	if e == nil {
-		st.misses.Add(1)
-		st.active.Add(-1)
-		return dst, opErr("get", key, store.ErrNotFound)
-	}
-	st.hits.Add(1)
-	st.active.Add(-1)
 	return append(dst, e.val()...), nil
 }
 

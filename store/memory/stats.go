@@ -6,10 +6,10 @@ import (
 	"github.com/cachekit/cachekit/store"
 )
 
-// Stats returns the store's counters and gauges. Hits and Misses count Get, AppendValue and GetMany
-// lookups. Keys and UsedBytes (key plus value bytes, the budget's unit) are counted over the live
-// entries when Stats is called, by iterating them: Stats takes time proportional to the number of
-// entries. Evictions counts entries removed to make room, including acknowledged writes lost to
+// Stats returns the store's counters and gauges. Hits and Misses count Get, AppendValue, View,
+// GetDecoded and GetMany lookups. Keys and UsedBytes (key plus value bytes, the budget's unit) are
+// counted over the live entries when Stats is called, by iterating them: Stats takes time proportional
+// to the number of entries. Evictions counts entries removed to make room, including acknowledged writes lost to
 // eviction before ristretto settled them (also reported as Extra["evicted_while_pending"]).
 // RejectedSets counts Sets and Adds that returned store.ErrNotStored. Extra["expired_removed"] counts
 // entries ristretto's TTL sweep removed. PeakBytes is -1 (not tracked).

@@ -68,6 +68,19 @@ func BenchmarkGetL1Hit(b *testing.B) {
 			}
 		}
 	})
+	// cachekit+view lends L1's bytes (store.Viewer) instead of copying them, as raw does.
+	b.Run("impl=cachekit+view", func(b *testing.B) {
+		s := newBenchTiered(b)
+		ctx := context.Background()
+		n := 0
+		fn := func(v []byte) error { n = len(v); return nil }
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.View(ctx, benchKey, fn); err != nil || n != len(benchValue) {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkGetL1HitParallel is BenchmarkGetL1Hit from GOMAXPROCS goroutines.

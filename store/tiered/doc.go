@@ -12,6 +12,10 @@
 // misses, in one call. When L2 implements store.TTLReader the value and its lifetime come in one round
 // trip; otherwise a backfill costs a TTL call per key.
 //
+// The Store is a store.Viewer and a store.DecodedCache: on an L1 hit, View lends L1's bytes and
+// GetDecoded returns the decoded form L1 keeps (when L1 implements those interfaces, as the memory
+// backend does), so a hot key costs neither a copy nor a decode; misses read L2 as Get does.
+//
 // Writes go through: L2 first, then L1, so the next local read sees the write (read-your-writes). An L1
 // that refuses the value (store.ErrNotStored) is not an error for the caller, since L2 has it; the key is
 // then removed from L1 so that no older value stays there. Delete, DeletePattern and Add apply to both

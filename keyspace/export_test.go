@@ -1,0 +1,7 @@
+package keyspace
+
+// Exported for the differential test of ValidateRelative's fast path.
+var (
+	PrintableASCIIKey = printableASCIIKey
+	ValidateSegments  = validateSegments
+)
