@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,4 +39,21 @@ func TestConformance(t *testing.T) {
 		cs := redistest.Cluster(t, 3)
 		conformance.Run(t, func(t *testing.T) conformance.Harness { return harness{url: cs.URL} })
 	})
+	// Options.AutoPipeline routes the single-key calls through go-redis' auto-pipeliner: same rules.
+	t.Run("standalone auto_pipeline", func(t *testing.T) {
+		srv := redistest.Standalone(t)
+		conformance.Run(t, func(t *testing.T) conformance.Harness { return harness{url: withQuery(srv.URL, "auto_pipeline=true")} })
+	})
+	t.Run("cluster auto_pipeline", func(t *testing.T) {
+		cs := redistest.Cluster(t, 3)
+		conformance.Run(t, func(t *testing.T) conformance.Harness { return harness{url: withQuery(cs.URL, "auto_pipeline=true")} })
+	})
+}
+
+// withQuery appends one query option to a URL that may already have a query.
+func withQuery(rawURL, opt string) string {
+	if strings.Contains(rawURL, "?") {
+		return rawURL + "&" + opt
+	}
+	return rawURL + "?" + opt
 }

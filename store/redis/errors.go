@@ -81,6 +81,8 @@ func isUnavailable(err error) bool {
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, goredis.ErrPoolTimeout), errors.Is(err, goredis.ErrPoolExhausted),
+		// The auto-pipeliner's own backpressure: its queue is full, or a batch waited too long to run.
+		errors.Is(err, goredis.ErrAutoPipelineQueueFull), errors.Is(err, goredis.ErrAutoPipelineTimeout),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, context.DeadlineExceeded), // an internal (dial) deadline; the caller's was checked first
 		errors.As(err, &netErr):

@@ -50,13 +50,14 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := s.check(ctx, "get", key); err != nil {
 		return nil, err
 	}
-	v, err := s.client.Get(ctx, key).Bytes()
-	if err != nil {
+	cmd := goredis.NewStringCmd(ctx, "get", key)
+	if err := s.do(ctx, cmd); err != nil {
 		if errors.Is(err, goredis.Nil) {
 			s.misses.Add(1)
 		}
 		return nil, s.opErr(ctx, "get", key, err)
 	}
+	v, _ := cmd.Bytes()
 	s.hits.Add(1)
 	if v == nil { // an empty value is a hit, never a nil slice
 		v = []byte{}
@@ -134,7 +135,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	if err != nil {
 		return err
 	}
-	if err := s.client.Set(ctx, key, value, ttl).Err(); err != nil {
+	if err := s.do(ctx, goredis.NewStatusCmd(ctx, setArgs(key, value, ttl, false)...)); err != nil {
 		return s.opErr(ctx, "set", key, err)
 	}
 	return nil
@@ -182,11 +183,11 @@ func (s *Store) Add(ctx context.Context, key string, value []byte, ttl time.Dura
 	if err != nil {
 		return false, err
 	}
-	ok, err := s.client.SetNX(ctx, key, value, ttl).Result()
-	if err != nil {
+	cmd := goredis.NewBoolCmd(ctx, setArgs(key, value, ttl, true)...) // a refusal (nil reply) reads as false
+	if err := s.do(ctx, cmd); err != nil {
 		return false, s.opErr(ctx, "add", key, err)
 	}
-	return ok, nil
+	return cmd.Val(), nil
 }
 
 // Delete removes keys with UNLINK (memory is freed in the background) and reports how many existed. On a
@@ -211,8 +212,16 @@ func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
 	return n, nil
 }
 
-// unlink deletes keys without ever sending a command that spans slots; see Delete.
+// unlink deletes keys without ever sending a command that spans slots; see Delete. One key goes
+// through the auto-pipeliner when it is on.
 func (s *Store) unlink(ctx context.Context, keys []string) (int, error) {
+	if s.ap != nil && len(keys) == 1 {
+		cmd := goredis.NewIntCmd(ctx, "unlink", keys[0])
+		if err := s.do(ctx, cmd); err != nil {
+			return 0, err
+		}
+		return int(cmd.Val()), nil
+	}
 	if s.cluster != nil {
 		return unlinkPipelined(ctx, s.cluster, keys)
 	}
@@ -240,10 +249,11 @@ func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
 	if err := s.check(ctx, "ttl", key); err != nil {
 		return 0, err
 	}
-	d, err := s.client.PTTL(ctx, key).Result()
-	if err != nil {
+	cmd := goredis.NewDurationCmd(ctx, time.Millisecond, "pttl", key)
+	if err := s.do(ctx, cmd); err != nil {
 		return 0, s.opErr(ctx, "ttl", key, err)
 	}
+	d := cmd.Val()
 	switch {
 	case d == -2: // PTTL's "no such key" (go-redis passes -2 and -1 through unscaled)
 		return 0, &store.OpError{Op: "ttl", Key: key, Backend: backendName, Err: store.ErrNotFound}

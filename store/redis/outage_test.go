@@ -29,6 +29,7 @@ func everyCall(s *Store, k string) []namedCall {
 		{"Add", func(ctx context.Context) error { _, err := s.Add(ctx, k, []byte("v"), time.Hour); return err }},
 		{"Delete", func(ctx context.Context) error { _, err := s.Delete(ctx, k); return err }},
 		{"TTL", func(ctx context.Context) error { _, err := s.TTL(ctx, k); return err }},
+		{"GetWithTTL", func(ctx context.Context) error { _, _, err := s.GetWithTTL(ctx, k); return err }},
 		{"DeletePattern", func(ctx context.Context) error { _, err := s.DeletePattern(ctx, k+"*"); return err }},
 		{"Scan", func(ctx context.Context) error { return s.Scan(ctx, k+"*", func(string) bool { return true }) }},
 		{"Stats", func(ctx context.Context) error { _, err := s.Stats(ctx); return err }},
@@ -38,11 +39,16 @@ func everyCall(s *Store, k string) []namedCall {
 
 // TestOutageAndRecovery stops Redis under a Store: every call fails with ErrUnavailable naming the
 // address, within the configured timeout plus a loose margin, nothing panics, and the same Store works
-// again once Redis is back.
+// again once Redis is back. With auto_pipeline the single-key calls take the auto-pipeliner's path.
 func TestOutageAndRecovery(t *testing.T) {
+	t.Run("plain", func(t *testing.T) { testOutageAndRecovery(t, "") })
+	t.Run("auto_pipeline", func(t *testing.T) { testOutageAndRecovery(t, "&auto_pipeline=true") })
+}
+
+func testOutageAndRecovery(t *testing.T, extra string) {
 	srv := redistest.Dedicated(t)
 	const timeout = 200 * time.Millisecond
-	s := openT(t, srv.URL+"?dial_timeout=200ms&read_timeout=200ms&write_timeout=200ms")
+	s := openT(t, srv.URL+"?dial_timeout=200ms&read_timeout=200ms&write_timeout=200ms"+extra)
 	ctx := context.Background()
 	k := "outage:v1:k"
 	if err := s.Set(ctx, k, []byte("before"), time.Hour); err != nil {

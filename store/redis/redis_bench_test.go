@@ -68,6 +68,29 @@ func BenchmarkGet(b *testing.B) {
 			}
 		}
 	})
+	// A lone caller on the auto-pipeliner: what Options.AutoPipeline costs without concurrency.
+	auto, err := New(e.client, Options{AutoPipeline: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("impl=cachekit-autopipeline", func(b *testing.B) {
+		for b.Loop() {
+			if v, err := auto.Get(e.ctx, k); err != nil || len(v) != 200 {
+				b.Fatal(err)
+			}
+		}
+	})
+	blocking, err := e.client.AutoPipeline()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("impl=raw-autopipeline", func(b *testing.B) {
+		for b.Loop() {
+			if v, err := blocking.Get(e.ctx, k).Bytes(); err != nil || len(v) != 200 {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func BenchmarkSet(b *testing.B) {
@@ -105,4 +128,46 @@ func BenchmarkGetMany100(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkGetParallel is Get from 50 goroutines (SetParallelism(25) at GOMAXPROCS=2; run with -cpu 2):
+// the plain client and Store, the Store with Options.AutoPipeline (go-redis' deferred auto-pipeliner,
+// awaited with the caller's context), and go-redis' own auto-pipeliners used directly: the blocking
+// face (Client.AutoPipeline, which ignores the caller's context once a command is queued) and the
+// deferred face the Store uses.
+func BenchmarkGetParallel(b *testing.B) {
+	e := newBenchEnv(b, 1)
+	k := e.keys[0]
+	auto, err := New(e.client, Options{AutoPipeline: true}) // shares the client and its auto-pipeliner
+	if err != nil {
+		b.Fatal(err)
+	}
+	blocking, err := e.client.AutoPipeline()
+	if err != nil {
+		b.Fatal(err)
+	}
+	deferred, err := e.client.AsyncAutoPipeline()
+	if err != nil {
+		b.Fatal(err)
+	}
+	get := map[string]func() ([]byte, error){
+		"raw":                   func() ([]byte, error) { return e.client.Get(e.ctx, k).Bytes() },
+		"cachekit":              func() ([]byte, error) { return e.s.Get(e.ctx, k) },
+		"cachekit-autopipeline": func() ([]byte, error) { return auto.Get(e.ctx, k) },
+		"raw-autopipeline":      func() ([]byte, error) { return blocking.Get(e.ctx, k).Bytes() },
+		"raw-asyncautopipeline": func() ([]byte, error) { return deferred.Get(e.ctx, k).Bytes() },
+	}
+	for _, impl := range []string{"raw", "cachekit", "cachekit-autopipeline", "raw-autopipeline", "raw-asyncautopipeline"} {
+		b.Run("impl="+impl, func(b *testing.B) {
+			b.SetParallelism(25)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if v, err := get[impl](); err != nil || len(v) != 200 {
+						b.Errorf("Get = %d bytes, %v", len(v), err)
+						return
+					}
+				}
+			})
+		})
+	}
 }

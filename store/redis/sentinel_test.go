@@ -17,9 +17,19 @@ import (
 // TestSentinelFailover opens a Store by redis+sentinel:// URL, runs a workload, forces SENTINEL FAILOVER
 // and shows the Store follows the new master: calls fail only during a bounded window, and every write
 // acknowledged once the failover is complete reads back, from the Store and from the new master itself.
+// With auto_pipeline the single-key calls take the auto-pipeliner's path (its own connection pool).
 func TestSentinelFailover(t *testing.T) {
+	t.Run("plain", func(t *testing.T) { testSentinelFailover(t, "") })
+	t.Run("auto_pipeline", func(t *testing.T) { testSentinelFailover(t, "auto_pipeline=true") })
+}
+
+func testSentinelFailover(t *testing.T, opt string) {
 	setup := redistest.Sentinel(t)
-	s := openT(t, setup.URL)
+	u := setup.URL
+	if opt != "" {
+		u = withQuery(u, opt)
+	}
+	s := openT(t, u)
 	if !strings.Contains(s.String(), "redis+sentinel://") {
 		t.Errorf("String() = %q, want the sentinel URL", s.String())
 	}

@@ -42,6 +42,15 @@ type Options struct {
 	// Stats calls stay cheap (default DefaultStatsMaxAge; negative: always fetch). Hits and Misses are
 	// always current.
 	StatsMaxAge time.Duration
+
+	// AutoPipeline sends the single-key commands (Get, GetWithTTL, Set, Add, TTL, and Delete of one
+	// key) through the client's auto-pipeliner, which batches concurrent callers' commands into shared
+	// pipelines: about 3x the throughput from 50 goroutines, but slower below about 4 concurrent
+	// callers (a lone caller waits about 2.5x as long). The other calls are unchanged. It uses go-redis'
+	// experimental deferred face (AsyncAutoPipeline): one instance per client, obtained by New and
+	// shared with any other user of that client. See the package documentation for what changes,
+	// notably: a call whose context ends returns at once, but its command may still execute.
+	AutoPipeline bool
 }
 
 // Store is the Redis implementation of store.Store over a go-redis v9 UniversalClient: a single node, a
@@ -49,6 +58,7 @@ type Options struct {
 type Store struct {
 	client  goredis.UniversalClient
 	cluster *goredis.ClusterClient // non-nil when client is a Cluster client
+	ap      *goredis.AutoPipeliner // non-nil when Options.AutoPipeline is on; closed with the client
 	opts    Options
 	owns    bool   // Close closes client
 	desc    string // String(), credentials redacted
@@ -69,7 +79,9 @@ type Store struct {
 // NewFailoverClient) or a *goredis.ClusterClient. It does no I/O. Ownership: the client stays the
 // caller's unless opts.CloseClient is set; the caller must not close it while the Store is in use (calls
 // would then fail with store.ErrClosed). The client's own timeouts and retries apply; see the package
-// documentation for the values cachekit recommends. A *goredis.Ring is rejected: its shards are
+// documentation for the values cachekit recommends. With opts.AutoPipeline, New also obtains the
+// client's auto-pipeliner (still no I/O), and fails if the client is closed or its
+// AutoPipelineOptions do not suit go-redis' deferred face. A *goredis.Ring is rejected: its shards are
 // independent servers, which SCAN-based DeletePattern cannot cover.
 func New(client goredis.UniversalClient, opts Options) (*Store, error) {
 	if client == nil {
@@ -97,6 +109,13 @@ func newStore(client goredis.UniversalClient, opts Options, owns bool, desc, end
 	}
 	s := &Store{client: client, opts: opts, owns: owns, desc: desc, endpoint: endpoint}
 	s.cluster, _ = client.(*goredis.ClusterClient)
+	if opts.AutoPipeline {
+		ap, err := autoPipeliner(client)
+		if err != nil {
+			return nil, err
+		}
+		s.ap = ap
+	}
 	return s, nil
 }
 
@@ -140,7 +159,9 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close marks the store closed (every later call fails with store.ErrClosed) and closes the client when
-// the Store owns it (opened by URL, or New with Options.CloseClient). It is idempotent.
+// the Store owns it (opened by URL, or New with Options.CloseClient); closing the client also flushes
+// and stops its auto-pipeliner. A client the caller kept is left open with its auto-pipeliner, which
+// go-redis shares among all its users and the client's Close stops. It is idempotent.
 func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil

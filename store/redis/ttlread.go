@@ -11,22 +11,15 @@ import (
 )
 
 // GetWithTTL returns the value of key and its remaining lifetime: GET and PTTL in one pipeline, so one
-// round trip (store.TTLReader, used by store/tiered to backfill its L1). A miss is an error wrapping
+// round trip (store.TTLReader, used by store/tiered to backfill its L1); with Options.AutoPipeline both
+// are queued together and normally share a batch. A miss is an error wrapping
 // store.ErrNotFound. A key deleted between the two commands is returned with the smallest lifetime
 // (1ms); a key without an expiry with NoExpiry. Hits and misses count in Stats as Get's do.
 func (s *Store) GetWithTTL(ctx context.Context, key string) ([]byte, time.Duration, error) {
 	if err := s.check(ctx, "get", key); err != nil {
 		return nil, 0, err
 	}
-	var (
-		get  *goredis.StringCmd
-		pttl *goredis.DurationCmd
-	)
-	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		get = p.Get(ctx, key)
-		pttl = p.PTTL(ctx, key)
-		return nil
-	})
+	get, pttl, err := s.getWithTTL(ctx, key)
 	if err != nil && !errors.Is(err, goredis.Nil) { // Pipelined reports the first command error; a miss is Nil
 		return nil, 0, s.opErr(ctx, "get", key, err)
 	}
@@ -42,6 +35,20 @@ func (s *Store) GetWithTTL(ctx context.Context, key string) ([]byte, time.Durati
 		v = []byte{}
 	}
 	return v, lifetime(pttl.Val()), nil
+}
+
+// getWithTTL sends GET and PTTL, in one pipeline or on the auto-pipeliner; its error is the first
+// command error (redis.Nil for a miss).
+func (s *Store) getWithTTL(ctx context.Context, key string) (get *goredis.StringCmd, pttl *goredis.DurationCmd, err error) {
+	if s.ap != nil {
+		return s.getWithTTLAuto(ctx, key)
+	}
+	_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		get = p.Get(ctx, key)
+		pttl = p.PTTL(ctx, key)
+		return nil
+	})
+	return get, pttl, err
 }
 
 // GetManyWithTTL returns the hits among keys with their remaining lifetimes: GET and PTTL per key in one

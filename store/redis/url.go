@@ -68,7 +68,7 @@ type config struct {
 // Options of ours never passed to go-redis. Sentinel URLs also take sentinel_auth.
 var ourOptions = []string{
 	"dial_timeout", "read_timeout", "write_timeout", "pool_timeout", "max_retries", "pool_size",
-	"eviction_policy", "scan_count", "delete_batch", "stats_max_age",
+	"eviction_policy", "scan_count", "delete_batch", "stats_max_age", "auto_pipeline",
 }
 
 // openURL is the store.Opener of every scheme in Schemes.
@@ -112,9 +112,10 @@ func parseURL(u *url.URL) (*config, error) {
 		poolSize:     bounded(q, "pool_size", 0, 0, 1<<16),
 	}
 	cfg := &config{opts: Options{
-		ScanCount:   bounded(q, "scan_count", DefaultScanCount, 1, 1<<20),
-		DeleteBatch: bounded(q, "delete_batch", DefaultDeleteBatch, 1, 1<<20),
-		StatsMaxAge: q.Duration("stats_max_age", DefaultStatsMaxAge),
+		ScanCount:    bounded(q, "scan_count", DefaultScanCount, 1, 1<<20),
+		DeleteBatch:  bounded(q, "delete_batch", DefaultDeleteBatch, 1, 1<<20),
+		StatsMaxAge:  q.Duration("stats_max_age", DefaultStatsMaxAge),
+		AutoPipeline: q.Bool("auto_pipeline", false),
 	}}
 	if cfg.opts.StatsMaxAge == 0 {
 		cfg.opts.StatsMaxAge = -1 // stats_max_age=0 means "always fetch"; Options uses 0 for "default"

@@ -127,6 +127,17 @@ func TestParseURLSchemes(t *testing.T) {
 			t.Error("rediss+cluster:// without verified TLS")
 		}
 	})
+	t.Run("auto_pipeline", func(t *testing.T) {
+		if cfg := mustParse(t, "redis://localhost?auto_pipeline=true"); !cfg.opts.AutoPipeline {
+			t.Error("auto_pipeline=true did not set Options.AutoPipeline")
+		}
+		if cfg := mustParse(t, "redis+cluster://h1:7000?auto_pipeline=1"); !cfg.opts.AutoPipeline {
+			t.Error("auto_pipeline=1 on a cluster URL did not set Options.AutoPipeline")
+		}
+		if cfg := mustParse(t, "redis://localhost"); cfg.opts.AutoPipeline {
+			t.Error("Options.AutoPipeline is on without auto_pipeline")
+		}
+	})
 	t.Run("eviction_policy", func(t *testing.T) {
 		if cfg := mustParse(t, "redis://localhost?eviction_policy=allkeys-lru"); cfg.policy != "allkeys-lru" {
 			t.Errorf("policy %q", cfg.policy)
@@ -159,6 +170,7 @@ func TestParseURLErrors(t *testing.T) {
 		{"cluster with db path", "redis+cluster://u:" + secret + "@h1:7000/2", "path"},
 		{"cluster bad addr", "redis+cluster://u:" + secret + "@h1:7000?addr=:", "addr"},
 		{"unix without path", "unix://u:" + secret + "@", "path"},
+		{"bad auto_pipeline", "redis://u:" + secret + "@localhost?auto_pipeline=sometimes", "auto_pipeline"},
 		{"sentinel_auth on plain redis", "redis://u:" + secret + "@localhost?sentinel_auth=true", "sentinel_auth"},
 		{"max_active_conns beyond int32 (go-redis would panic)", "redis://u:" + secret + "@localhost?max_active_conns=99999999999", "go-redis"},
 	}
