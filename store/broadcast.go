@@ -6,7 +6,9 @@ import "context"
 // messages, such as L1 invalidations, between the instances that use the same backend. A composite
 // store detects it with a type assertion.
 type Broadcaster interface {
-	// Publish sends payload to every current subscriber of channel, this process's included.
+	// Publish sends payload to every current subscriber of channel, this process's included. Delivery
+	// order across publications is not guaranteed (on Redis Cluster a publication may travel through any
+	// node), so messages must be meaningful in any order, as idempotent invalidations are.
 	Publish(ctx context.Context, channel string, payload []byte) error
 	// Subscribe starts receiving channel. It returns once the subscription is confirmed by the server.
 	Subscribe(ctx context.Context, channel string) (Subscription, error)
