@@ -6,22 +6,63 @@ import (
 	"sync"
 )
 
-// appendWriter is an io.Writer (and io.ByteWriter, which msgpack's Encoder wants) that appends to b.
-type appendWriter struct{ b []byte }
+// outWriter is the io.Writer (and io.ByteWriter, which msgpack's Encoder wants) that encoders write into.
+// It appends to b; in exact mode the first Write allocates the result at exactly hdr plus what it
+// writes, which is the final size when the encoder writes once, as the JSON libraries do.
+type outWriter struct {
+	b       []byte
+	exact   bool
+	writes  int
+	written int // bytes written by the encoder
+	hdr     header
+}
 
-func (w *appendWriter) Write(p []byte) (int, error) {
-	w.b = append(w.b, p...)
+func (w *outWriter) Write(p []byte) (int, error) {
+	if w.exact && w.writes == 0 {
+		n := w.hdr.n
+		w.b = make([]byte, n+len(p))
+		copy(w.b, w.hdr.b[:n])
+		copy(w.b[n:], p)
+	} else {
+		w.b = append(w.b, p...)
+	}
+	w.writes++
+	w.written += len(p)
 	return len(p), nil
 }
 
-func (w *appendWriter) WriteByte(c byte) error {
+func (w *outWriter) WriteByte(c byte) error {
+	if w.exact && w.writes == 0 {
+		_, err := w.Write([]byte{c})
+		return err
+	}
 	w.b = append(w.b, c)
+	w.writes++
+	w.written++
 	return nil
 }
 
-// Encoding goes into a pooled scratch buffer, and the caller gets one exact-size copy: one allocation of
-// the final size instead of the doubling growth of a fresh bytes.Buffer, and no slack capacity kept alive
-// by a cache that stores the slice.
+// result returns what was written less the encoder's last trim bytes (its newline). In exact mode it is
+// a slice of exactly its length: capped when one Write made it, else a copy.
+func (w *outWriter) result(trim int) ([]byte, error) {
+	if w.written < trim || w.written == 0 {
+		return nil, fmt.Errorf("%w: the encoder wrote %d bytes, not a value and its terminator", ErrEncode, w.written)
+	}
+	b := w.b[:len(w.b)-trim]
+	switch {
+	case !w.exact:
+		return b, nil // the caller's buffer keeps its capacity for the next append
+	case w.writes != 1:
+		out := make([]byte, len(b))
+		copy(out, b)
+		return out, nil
+	}
+	return b[:len(b):len(b)], nil
+}
+
+// Encoding into msgpack goes through many small writes into a pooled scratch buffer, and the caller gets
+// one exact-size copy: one allocation of the final size instead of the doubling growth of a fresh
+// bytes.Buffer, and no slack capacity kept alive by a cache that stores the slice.
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // maxPooledScratch keeps one huge value from pinning a huge buffer in the pool.
@@ -37,24 +78,16 @@ func putScratch(b *[]byte, used []byte) {
 	scratchPool.Put(b)
 }
 
-// appendCodec is implemented by this package's codecs: appendMarshal encodes v after dst, so the envelope
-// header and the payload share one buffer.
+// appendCodec is implemented by this package's codecs, the only ones an envelope can name.
 type appendCodec interface {
+	Codec
+	// appendMarshal appends v's encoding to dst. On error it returns dst and an error wrapping ErrEncode.
 	appendMarshal(dst []byte, v any) ([]byte, error)
-}
-
-// marshalExact runs appendMarshal into a scratch buffer after prefix and returns an exact-size copy.
-func marshalExact(c appendCodec, prefix []byte, v any) ([]byte, error) {
-	sp := getScratch()
-	buf, err := c.appendMarshal(append((*sp)[:0], prefix...), v)
-	if err != nil {
-		putScratch(sp, buf)
-		return nil, err
-	}
-	out := make([]byte, len(buf))
-	copy(out, buf)
-	putScratch(sp, buf)
-	return out, nil
+	// marshalAfter returns h's bytes followed by v's encoding, in a new slice of exactly that length.
+	// h is passed by value so that a caller's header stays on its stack.
+	marshalAfter(h header, v any) ([]byte, error)
+	// unmarshal is Unmarshal for a target that checkTarget accepted.
+	unmarshal(data []byte, v any) error
 }
 
 // checkTarget returns ErrInvalidTarget unless v is a non-nil pointer.

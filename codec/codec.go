@@ -46,15 +46,16 @@ var (
 	ErrInvalidTarget = errors.New("codec: decode target must be a non-nil pointer")
 )
 
-// maxDepth bounds how deeply a value may nest, on encode (msgpack, EncodePlainJSON) and on decode
-// (msgpack; encoding/json applies the same limit itself). It keeps recursion far from Go's stack limit,
-// whose overflow cannot be recovered.
+// maxDepth bounds how deeply a value may nest, on encode and on decode (this package checks msgpack and
+// EncodePlainJSON; goccy/go-json and encoding/json apply the same limit themselves). It keeps recursion
+// far from Go's stack limit, whose overflow cannot be recovered.
 const maxDepth = 10000
 
 var (
-	// JSON is the encoding/json codec (id 1). Decimals are written as JSON strings (shopspring's default)
-	// and read from JSON strings or numbers; []byte is base64; times are RFC 3339 with nanoseconds.
-	JSON Codec = jsonCodec{}
+	// JSON is the JSON codec (id 1), with encoding/json's rules and output, run by goccy/go-json for
+	// speed (see json.go). Decimals are written as JSON strings (shopspring's default) and read from JSON
+	// strings or numbers; []byte is base64; times are RFC 3339 with nanoseconds.
+	JSON Codec = jsonCodec{goccyJSON}
 	// Msgpack is the vmihailenco/msgpack/v5 codec (id 2). Struct fields use the `msgpack` tag and fall
 	// back to the `json` tag, so a type tagged for JSON gets the same field names (and "-" skips) in both.
 	// Decimals are written through their MarshalBinary (exact); times as the msgpack timestamp extension.
@@ -74,12 +75,12 @@ func ByName(name string) (Codec, error) {
 }
 
 // byID returns the codec for an envelope codec id.
-func byID(id byte) (Codec, bool) {
+func byID(id byte) (appendCodec, bool) {
 	switch id {
 	case idJSON:
-		return JSON, true
+		return jsonCodec{goccyJSON}, true
 	case idMsgpack:
-		return Msgpack, true
+		return msgpackCodec{}, true
 	}
 	return nil, false
 }

@@ -12,6 +12,10 @@ import (
 
 var codecs = []Codec{JSON, Msgpack}
 
+// bareCodecs adds the json codec on encoding/json, the library it ran on before goccy/go-json, for the
+// rules a bare Marshal/Unmarshal must keep.
+var bareCodecs = []Codec{JSON, Msgpack, jsonCodec{stdJSON}}
+
 func TestByName(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -68,6 +72,33 @@ func roundTrips() []struct {
 			}},
 		)
 	}
+	// The json codec's other library, encoding/json, on its own and across: what one writes, the other
+	// reads (the envelope's reader is the codec's library).
+	std := jsonCodec{stdJSON}
+	paths = append(paths,
+		path{"json-encoding/bare", func(in, out any) error {
+			b, err := std.Marshal(in)
+			if err != nil {
+				return err
+			}
+			return std.Unmarshal(b, out)
+		}},
+		path{"json-encoding-to-codec/envelope", func(in, out any) error {
+			b, err := std.appendMarshal([]byte{magic, formatVersion, idJSON, 0}, in)
+			if err != nil {
+				return err
+			}
+			_, err = Decode(b, out)
+			return err
+		}},
+		path{"json-codec-to-encoding/bare", func(in, out any) error {
+			b, err := JSON.Marshal(in)
+			if err != nil {
+				return err
+			}
+			return std.Unmarshal(b, out)
+		}},
+	)
 	paths = append(paths, path{"plainjson", func(in, out any) error {
 		b, err := EncodePlainJSON(in)
 		if err != nil {
@@ -343,7 +374,7 @@ func TestInvalidTarget(t *testing.T) {
 		if _, err := Decode(b, target); !errors.Is(err, ErrInvalidTarget) || errors.Is(err, ErrCorrupt) {
 			t.Errorf("Decode into %#v: err = %v, want ErrInvalidTarget (and not ErrCorrupt)", target, err)
 		}
-		for _, c := range codecs {
+		for _, c := range bareCodecs {
 			if err := c.Unmarshal([]byte("1"), target); !errors.Is(err, ErrInvalidTarget) {
 				t.Errorf("%s.Unmarshal into %#v: err = %v, want ErrInvalidTarget", c.Name(), target, err)
 			}

@@ -36,9 +36,18 @@
 //     as empty and non-nil. Unexported fields and fields tagged "-" do not travel.
 //   - Values that cannot be encoded — chan, func, complex numbers, unsafe pointers; NaN and ±Inf floats
 //     in JSON (msgpack stores them); values that refer back to themselves through pointers, maps, slices
-//     or interfaces; nesting deeper than 10000 levels (msgpack, EncodePlainJSON); errors and panics of a
-//     type's own marshal method — give an error wrapping ErrEncode. Neither encoding nor decoding ever panics or overflows the stack: a
-//     panic inside the codec library is recovered into ErrEncode or ErrCorrupt.
+//     or interfaces; nesting deeper than 10000 levels; errors and panics of a type's own marshal
+//     method — give an error wrapping ErrEncode. Neither encoding nor decoding ever panics or overflows
+//     the stack: a panic inside the codec library is recovered into ErrEncode or ErrCorrupt.
 //   - Decoding into interface values follows the library: JSON gives float64 numbers, msgpack gives the
 //     integer type it stored and time.Time for times.
+//
+// # Libraries and cost
+//
+// JSON runs on goccy/go-json, which writes the bytes encoding/json writes and decodes what it decodes
+// (the tests compare the two on every rule above and on fuzzed input), about twice as fast on trading
+// payloads; EncodePlainJSON uses encoding/json itself. Msgpack runs on vmihailenco/msgpack/v5. Encode and
+// Decode cost what the library's own Marshal and Unmarshal cost, within a few percent and with no extra
+// allocation: Encode allocates only its exact-size result, and AppendEncode, for a caller that owns a
+// buffer, not even that.
 package codec

@@ -37,6 +37,9 @@ var encoders = []struct {
 	enc  func(v any) ([]byte, error)
 }{
 	{"json/bare", JSON.Marshal},
+	{"json-encoding/bare", jsonCodec{stdJSON}.Marshal},
+	{"json/append", func(v any) ([]byte, error) { return AppendEncode(nil, JSON, v) }},
+	{"msgpack/append", func(v any) ([]byte, error) { return AppendEncode(nil, Msgpack, v) }},
 	{"msgpack/bare", Msgpack.Marshal},
 	{"json/envelope", func(v any) ([]byte, error) { return Encode(JSON, v) }},
 	{"msgpack/envelope", func(v any) ([]byte, error) { return Encode(Msgpack, v) }},
@@ -105,7 +108,7 @@ func TestDeepNestingIsErrEncode(t *testing.T) {
 	for range maxDepth + 10 {
 		head = &node{Next: head}
 	}
-	for _, c := range []Codec{Msgpack} {
+	for _, c := range codecs {
 		if _, err := Encode(c, head); !errors.Is(err, ErrEncode) {
 			t.Errorf("%s: err = %v, want ErrEncode", c.Name(), err)
 		}
@@ -122,20 +125,22 @@ func TestDeepNestingIsErrEncode(t *testing.T) {
 	for range maxDepth / 2 {
 		head = &node{Next: head}
 	}
-	b, err := Encode(Msgpack, head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got *node
-	if _, err := Decode(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for ; got != nil; got = got.Next {
-		n++
-	}
-	if n != maxDepth/2 {
-		t.Errorf("decoded a list of %d nodes, want %d", n, maxDepth/2)
+	for _, c := range codecs {
+		b, err := Encode(c, head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *node
+		if _, err := Decode(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for ; got != nil; got = got.Next {
+			n++
+		}
+		if n != maxDepth/2 {
+			t.Errorf("%s: decoded a list of %d nodes, want %d", c.Name(), n, maxDepth/2)
+		}
 	}
 }
 
@@ -195,7 +200,7 @@ func TestUTCAnalysis(t *testing.T) {
 		{struct{ T **[]map[string]*[1]inner }{}, true},
 	} {
 		typ := reflect.TypeOf(tc.v)
-		for _, a := range []*analysis{utcJSON, utcMsgpack} {
+		for _, a := range []*utcAnalysis{utcJSON, utcMsgpack} {
 			if got := a.planFor(typ) != nil; got != tc.want {
 				t.Errorf("%s (msgpack rules %v): walked = %v, want %v", typ, a.rules.msgpack, got, tc.want)
 			}

@@ -42,38 +42,78 @@ func Encode(c Codec, v any) ([]byte, error) {
 // (truncated to milliseconds; a time not after 1970-01-01 UTC is an error wrapping ErrEncode). m.Codec is
 // ignored.
 func EncodeMeta(c Codec, v any, m Meta) ([]byte, error) {
-	ac, err := envelopeCodec(c)
+	ac, h, err := makeHeader(c, m)
 	if err != nil {
 		return nil, err
 	}
-	var hdr [headerLen + 2*binary.MaxVarintLen64]byte
-	h := append(hdr[:0], magic, formatVersion, c.ID(), 0)
-	if !m.WrittenAt.IsZero() || !m.SoftExpiry.IsZero() {
-		h[3] |= flagTimes
-		for _, f := range []struct {
-			name string
-			t    time.Time
-		}{{"WrittenAt", m.WrittenAt}, {"SoftExpiry", m.SoftExpiry}} {
-			ms, err := unixMilli(f.name, f.t)
-			if err != nil {
-				return nil, err
-			}
-			h = binary.AppendUvarint(h, ms)
-		}
-	}
-	return marshalExact(ac, h, v)
+	return ac.marshalAfter(h, v)
 }
 
+// AppendEncode appends what Encode returns to dst and returns the extended slice, for callers that own a
+// buffer (a pooled one, say, handed to a store, which never retains it). On error it returns dst with its
+// length unchanged (bytes past that length may have been written) and the error Encode would return.
+func AppendEncode(dst []byte, c Codec, v any) ([]byte, error) {
+	return AppendEncodeMeta(dst, c, v, Meta{})
+}
+
+// AppendEncodeMeta appends what EncodeMeta returns to dst, as AppendEncode does.
+func AppendEncodeMeta(dst []byte, c Codec, v any, m Meta) ([]byte, error) {
+	ac, h, err := makeHeader(c, m)
+	if err != nil {
+		return dst, err
+	}
+	out, err := ac.appendMarshal(append(dst, h.b[:h.n]...), v)
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
+}
+
+// header holds an envelope header while it is built; it is small and passed by value, so encoding
+// allocates nothing for it.
+type header struct {
+	b [headerLen + 2*binary.MaxVarintLen64]byte
+	n int
+}
+
+// makeHeader checks that c can be named in an envelope and builds the header for c and m.
+func makeHeader(c Codec, m Meta) (appendCodec, header, error) {
+	ac, err := envelopeCodec(c)
+	if err != nil {
+		return nil, header{}, err
+	}
+	h := header{b: [len(header{}.b)]byte{magic, formatVersion, ac.ID(), 0}, n: headerLen}
+	if m.WrittenAt.IsZero() && m.SoftExpiry.IsZero() {
+		return ac, h, nil
+	}
+	h.b[3] |= flagTimes
+	for _, f := range [...]struct {
+		name string
+		t    time.Time
+	}{{"WrittenAt", m.WrittenAt}, {"SoftExpiry", m.SoftExpiry}} {
+		ms, err := unixMilli(f.name, f.t)
+		if err != nil {
+			return nil, h, err
+		}
+		h.n = len(binary.AppendUvarint(h.b[:h.n], ms))
+	}
+	return ac, h, nil
+}
+
+// envelopeCodec returns c if it is one of the codecs an envelope can name (JSON, Msgpack).
 func envelopeCodec(c Codec) (appendCodec, error) {
-	if c == nil {
+	switch ac := c.(type) {
+	case jsonCodec:
+		if ac.lib == goccyJSON {
+			return ac, nil
+		}
+	case msgpackCodec:
+		return ac, nil
+	case nil:
 		return nil, fmt.Errorf("%w: nil codec", ErrUnknownCodec)
 	}
-	ac, ok := c.(appendCodec)
-	if known, _ := byID(c.ID()); !ok || known != c {
-		return nil, fmt.Errorf("%w: %q (id %d) cannot be written in an envelope: use codec.JSON or codec.Msgpack",
-			ErrUnknownCodec, c.Name(), c.ID())
-	}
-	return ac, nil
+	return nil, fmt.Errorf("%w: %q (id %d) cannot be written in an envelope: use codec.JSON or codec.Msgpack",
+		ErrUnknownCodec, c.Name(), c.ID())
 }
 
 // unixMilli encodes a header time: 0 means "none", so a recorded time must be after the epoch.
@@ -105,14 +145,19 @@ func Decode(data []byte, v any) (Meta, error) {
 		if len(data) == 0 {
 			return Meta{}, fmt.Errorf("%w: empty value", ErrCorrupt)
 		}
-		return Meta{}, JSON.Unmarshal(data, v)
+		return Meta{}, jsonCodec{goccyJSON}.unmarshal(data, v)
+	}
+	if len(data) > headerLen && data[1] == formatVersion && data[3] == 0 { // the usual header: no flags
+		if c, ok := byID(data[2]); ok {
+			return Meta{Codec: data[2]}, c.unmarshal(data[headerLen:], v)
+		}
 	}
 	m, n, err := parseHeader(data)
 	if err != nil {
 		return Meta{}, err
 	}
 	c, _ := byID(m.Codec)
-	return m, c.Unmarshal(data[n:], v)
+	return m, c.unmarshal(data[n:], v)
 }
 
 // ReadMeta returns the envelope header of data without decoding the payload; for data without the

@@ -60,3 +60,20 @@ func ExampleEncodePlainJSON() {
 	// Output:
 	// {"last":0.10000000000000000001}
 }
+
+func ExampleAppendEncode() {
+	// A caller that owns a buffer (reused across calls, or pooled) appends the envelope to it; nothing is
+	// allocated for the result once the buffer is large enough.
+	var buf []byte
+	for _, price := range []string{"0.1234", "0.1235"} {
+		var err error
+		buf, err = codec.AppendEncode(buf[:0], codec.JSON, map[string]decimal.Decimal{"last": decimal.RequireFromString(price)})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("% x %s\n", buf[:4], buf[4:])
+	}
+	// Output:
+	// c1 01 01 00 {"last":"0.1234"}
+	// c1 01 01 00 {"last":"0.1235"}
+}

@@ -17,7 +17,7 @@ func (msgpackCodec) ID() byte     { return idMsgpack }
 // with its writer (and a Decoder with its reader) avoids that and lets the envelope share the buffer.
 
 type msgpackEncoder struct {
-	w   appendWriter
+	w   outWriter
 	enc *msgpack.Encoder
 }
 
@@ -40,7 +40,20 @@ var msgpackDecoders = sync.Pool{New: func() any {
 	return d
 }}
 
-func (c msgpackCodec) Marshal(v any) ([]byte, error) { return marshalExact(c, nil, v) }
+func (c msgpackCodec) Marshal(v any) ([]byte, error) { return c.marshalAfter(header{}, v) }
+
+func (c msgpackCodec) marshalAfter(h header, v any) ([]byte, error) {
+	sp := getScratch()
+	buf, err := c.appendMarshal(append((*sp)[:0], h.b[:h.n]...), v)
+	if err != nil {
+		putScratch(sp, buf)
+		return nil, err
+	}
+	out := make([]byte, len(buf))
+	copy(out, buf)
+	putScratch(sp, buf)
+	return out, nil
+}
 
 func (msgpackCodec) appendMarshal(dst []byte, v any) (b []byte, err error) {
 	defer recoverAs(&err, ErrEncode, "msgpack")
@@ -48,9 +61,9 @@ func (msgpackCodec) appendMarshal(dst []byte, v any) (b []byte, err error) {
 		return dst, err
 	}
 	e := msgpackEncoders.Get().(*msgpackEncoder)
-	e.w.b = dst
+	e.w = outWriter{b: dst}
 	err = e.enc.Encode(v)
-	b, e.w.b = e.w.b, nil
+	b, e.w = e.w.b, outWriter{}
 	msgpackEncoders.Put(e) // not reached after a panic: a possibly inconsistent encoder is dropped
 	if err != nil {
 		return dst, fmt.Errorf("%w: msgpack: %w", ErrEncode, err)
@@ -58,10 +71,14 @@ func (msgpackCodec) appendMarshal(dst []byte, v any) (b []byte, err error) {
 	return b, nil
 }
 
-func (msgpackCodec) Unmarshal(data []byte, v any) (err error) {
+func (c msgpackCodec) Unmarshal(data []byte, v any) error {
 	if err := checkTarget(v); err != nil {
 		return err
 	}
+	return c.unmarshal(data, v)
+}
+
+func (msgpackCodec) unmarshal(data []byte, v any) (err error) {
 	if err := checkMsgpack(data); err != nil {
 		return fmt.Errorf("%w: msgpack: %w", ErrCorrupt, err)
 	}

@@ -23,7 +23,7 @@ func EncodePlainJSON(v any) (b []byte, err error) {
 	defer recoverAs(&err, ErrEncode, "json")
 	rv := reflect.ValueOf(v)
 	if !rv.IsValid() || !plainJSONAnalysis.isRelevant(rv.Type()) {
-		return JSON.Marshal(v)
+		return jsonCodec{stdJSON}.Marshal(v) // encoding/json itself: this output is its output by definition
 	}
 	e := plainEncoder{b: make([]byte, 0, 256)}
 	if err := e.value(rv, 0); err != nil {

@@ -117,3 +117,76 @@ func sampleEverything(t testing.TB) everything {
 		Levels:     map[string][]float64{"bids": {1.5, 2}},
 	}
 }
+
+// Benchmark payloads, shaped as package exchange's Ticker, Candle and OrderBook (which this package's
+// tests cannot import): a ~200-byte ticker, 120 one-minute candles, a 100-level order book.
+
+type benchTicker struct {
+	Symbol      string          `json:"symbol"`
+	Last        decimal.Decimal `json:"last"`
+	Bid         decimal.Decimal `json:"bid"`
+	Ask         decimal.Decimal `json:"ask"`
+	High        decimal.Decimal `json:"high"`
+	Low         decimal.Decimal `json:"low"`
+	Volume      decimal.Decimal `json:"volume"`
+	QuoteVolume decimal.Decimal `json:"quote_volume"`
+	ChangePct   decimal.Decimal `json:"change_pct"`
+	Time        time.Time       `json:"time"`
+}
+
+type benchCandle struct {
+	OpenTime    time.Time       `json:"open_time"`
+	Open        decimal.Decimal `json:"open"`
+	High        decimal.Decimal `json:"high"`
+	Low         decimal.Decimal `json:"low"`
+	Close       decimal.Decimal `json:"close"`
+	Volume      decimal.Decimal `json:"volume"`
+	CloseTime   time.Time       `json:"close_time"`
+	QuoteVolume decimal.Decimal `json:"quote_volume"`
+}
+
+type benchLevel struct {
+	Price decimal.Decimal `json:"price"`
+	Qty   decimal.Decimal `json:"qty"`
+}
+
+type benchBook struct {
+	Symbol       string       `json:"symbol"`
+	Bids         []benchLevel `json:"bids"`
+	Asks         []benchLevel `json:"asks"`
+	LastUpdateID int64        `json:"last_update_id"`
+	Time         time.Time    `json:"time"`
+}
+
+// benchPayload is a value to encode and a fresh target of its type to decode into.
+type benchPayload struct {
+	name   string
+	value  any
+	target func() any
+}
+
+func benchPayloads() []benchPayload {
+	at := time.Date(2026, 11, 26, 21, 41, 25, 123e6, time.UTC)
+	d := decimal.New
+	ticker := benchTicker{Symbol: "QRL/USDT", Last: d(1234, -4), Bid: d(1233, -4), Ask: d(1235, -4),
+		High: d(1301, -4), Low: d(1188, -4), Volume: d(123456789, -2), QuoteVolume: d(15234567891, -4),
+		ChangePct: d(-25, -1), Time: at}
+	candles := make([]benchCandle, 120)
+	for i := range candles {
+		o := int64(1234 + i%17)
+		open := at.Truncate(time.Minute).Add(time.Duration(i-120) * time.Minute)
+		candles[i] = benchCandle{OpenTime: open, Open: d(o, -4), High: d(o+7, -4), Low: d(o-5, -4),
+			Close: d(o+2, -4), Volume: d(int64(5000000+i*3331), -2), CloseTime: open.Add(time.Minute),
+			QuoteVolume: d(int64(617000000+i*40111), -4)}
+	}
+	book := benchBook{Symbol: "QRL/USDT", LastUpdateID: 987654321, Time: at}
+	for i := range 100 {
+		book.Bids = append(book.Bids, benchLevel{Price: d(int64(12340-i), -5), Qty: d(int64(100000+i*977), -2)})
+		book.Asks = append(book.Asks, benchLevel{Price: d(int64(12341+i), -5), Qty: d(int64(90000+i*613), -2)})
+	}
+	return []benchPayload{
+		{"ticker", ticker, func() any { return new(benchTicker) }},
+		{"candles", candles, func() any { return new([]benchCandle) }},
+		{"book", book, func() any { return new(benchBook) }},
+	}
+}
