@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"errors"
-	"sync"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -17,25 +16,6 @@ func (s *Store) forEachNode(ctx context.Context, fn func(ctx context.Context, no
 	return s.cluster.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
 		return fn(ctx, c)
 	})
-}
-
-// nodes lists the nodes forEachNode would visit, for callers that must visit them one at a time (Scan
-// calls the user's function, which must never run concurrently with itself).
-func (s *Store) nodes(ctx context.Context) ([]goredis.Cmdable, error) {
-	if s.cluster == nil {
-		return []goredis.Cmdable{s.client}, nil
-	}
-	var (
-		mu  sync.Mutex
-		out []goredis.Cmdable
-	)
-	err := s.cluster.ForEachMaster(ctx, func(_ context.Context, c *goredis.Client) error {
-		mu.Lock()
-		out = append(out, c)
-		mu.Unlock()
-		return nil
-	})
-	return out, err
 }
 
 // getManyCluster reads keys with pipelined GETs: go-redis groups a Cluster pipeline by node and sends

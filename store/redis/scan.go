@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -16,9 +17,10 @@ import (
 var errEmptyPattern = fmt.Errorf("%w: empty pattern (it would match every key)", store.ErrInvalidKey)
 
 // Scan calls fn with each key matching pattern, a Redis glob passed to SCAN MATCH as is (callers escape
-// user text; see package keyspace). It walks every master of a Cluster, one node after another, so fn is
-// never called concurrently. A key may be reported more than once (SCAN's guarantee); keys written
-// during the scan may or may not be reported. Scan stops when fn returns false.
+// user text; see package keyspace). It walks every master of a Cluster concurrently (so a Cluster scan
+// costs about what its largest node's costs), but fn is never called concurrently: pages are handed to
+// fn one at a time. A key may be reported more than once (SCAN's guarantee); keys written during the scan
+// may or may not be reported. Scan stops when fn returns false.
 func (s *Store) Scan(ctx context.Context, pattern string, fn func(key string) bool) error {
 	if err := s.checkCall(ctx, "scan", pattern); err != nil {
 		return err
@@ -26,27 +28,31 @@ func (s *Store) Scan(ctx context.Context, pattern string, fn func(key string) bo
 	if pattern == "" {
 		return &store.OpError{Op: "scan", Backend: backendName, Err: errEmptyPattern}
 	}
-	nodes, err := s.nodes(ctx)
-	if err != nil {
-		return s.opErr(ctx, "scan", pattern, err)
-	}
-	for _, node := range nodes {
-		stop := false
-		err := s.scanNode(ctx, node, pattern, func(keys []string) error {
+	var (
+		mu      sync.Mutex // serialises fn
+		stopped atomic.Bool
+	)
+	err := s.forEachNode(ctx, func(ctx context.Context, node goredis.Cmdable) error {
+		return s.scanNode(ctx, node, pattern, func(keys []string) error {
+			mu.Lock()
+			defer mu.Unlock()
 			for _, k := range keys {
+				if stopped.Load() {
+					return errStopScan
+				}
 				if !fn(k) {
-					stop = true
+					stopped.Store(true)
 					return errStopScan
 				}
 			}
 			return nil
 		})
-		if stop {
-			return nil
-		}
-		if err != nil {
-			return s.opErr(ctx, "scan", pattern, err)
-		}
+	})
+	if stopped.Load() {
+		return nil
+	}
+	if err != nil {
+		return s.opErr(ctx, "scan", pattern, err)
 	}
 	return nil
 }
