@@ -124,8 +124,25 @@ func BenchmarkMemoryGet(b *testing.B) {
 				sinkBytes = v
 			}
 		})
+		// The zero-copy read the Cache uses (store.Viewer): what a hit costs when no copy is owed.
+		b.Run("value="+val.name+"/impl=cachekit-view", func(b *testing.B) {
+			s := newMemory(b)
+			fillMemory(b, s, keys, value)
+			ctx := context.Background()
+			n := 0
+			count := func(v []byte) error { n += len(v); return nil }
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if err := s.View(ctx, keys[i&(memKeys-1)], count); err != nil {
+					b.Fatal(err)
+				}
+			}
+			sinkInt = n
+		})
 	}
 }
+
+var sinkInt int
 
 // setRound is how many new keys a Set benchmark writes into one cache before it replaces it by a fresh
 // one (timer stopped): every Set is of a new key, and the cache never fills (a full cache would measure
