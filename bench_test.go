@@ -20,23 +20,13 @@ import (
 
 	"github.com/cachekit/cachekit"
 	"github.com/cachekit/cachekit/codec"
+	"github.com/cachekit/cachekit/exchange"
 	"github.com/cachekit/cachekit/store/memory"
 	"github.com/cachekit/cachekit/store/tiered"
 )
 
-// benchTicker is shaped like exchange.Ticker: a symbol, eight decimals and a time.
-type benchTicker struct {
-	Symbol      string          `json:"symbol" msgpack:"symbol"`
-	Last        decimal.Decimal `json:"last" msgpack:"last"`
-	Bid         decimal.Decimal `json:"bid" msgpack:"bid"`
-	Ask         decimal.Decimal `json:"ask" msgpack:"ask"`
-	High        decimal.Decimal `json:"high" msgpack:"high"`
-	Low         decimal.Decimal `json:"low" msgpack:"low"`
-	Volume      decimal.Decimal `json:"volume" msgpack:"volume"`
-	QuoteVolume decimal.Decimal `json:"quote_volume" msgpack:"quote_volume"`
-	ChangePct   decimal.Decimal `json:"change_pct" msgpack:"change_pct"`
-	Time        time.Time       `json:"time" msgpack:"time"`
-}
+// benchTicker is the exchange's ticker: a symbol, eight decimals and a time.
+type benchTicker = exchange.Ticker
 
 func newBenchTicker(i int) benchTicker {
 	d := decimal.RequireFromString
