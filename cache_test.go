@@ -113,13 +113,13 @@ func TestZeroTTLUsesKindTTLThenDefault(t *testing.T) {
 	if err := c.Set(ctx, "ticker:QRL/USDT", 1, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Set(ctx, "deals:QRL/USDT:20", 1, 0); err != nil {
+	if err := c.Set(ctx, "balance:QRL/USDT:20", 1, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Set(ctx, "deals:QRL/USDT:50", 1, 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	for key, want := range map[string]time.Duration{"ticker:QRL/USDT": 5 * time.Second, "deals:QRL/USDT:20": time.Hour, "deals:QRL/USDT:50": 90 * time.Second} {
+	for key, want := range map[string]time.Duration{"ticker:QRL/USDT": 5 * time.Second, "balance:QRL/USDT:20": time.Hour, "deals:QRL/USDT:50": 90 * time.Second} {
 		got, err := c.TTL(ctx, key)
 		if err != nil {
 			t.Fatal(err)

@@ -16,12 +16,13 @@ import (
 
 // Environment variables read by ConfigFromEnv.
 const (
-	EnvURL       = "REDIS_URL"        // store URL for the redis and tiered drivers
+	EnvURL       = "REDIS_URL"        // store URL for the redis and tiered drivers; may carry Cache options (?namespace=)
 	EnvNamespace = "REDIS_NAMESPACE"  // namespace segment (default "qrl")
 	EnvTTL       = "REDIS_CACHE_TTL"  // default TTL: seconds ("60") or a Go duration ("90s"); default 60s
 	EnvTTLPrefix = "REDIS_CACHE_TTL_" // + KIND: TTL for one kind, e.g. REDIS_CACHE_TTL_TICKER=5
 	EnvDriver    = "CACHE_DRIVER"     // memory | redis | tiered (default redis when REDIS_URL is set, else memory)
 	EnvCodec     = "CACHE_CODEC"      // json | msgpack (default json)
+	EnvPlainJSON = "CACHE_PLAIN_JSON" // true | false: write plain JSON the Python bot reads (migration mode)
 )
 
 // Drivers accepted in Config.Driver.
@@ -31,45 +32,87 @@ const (
 	DriverTiered = "tiered"
 )
 
-// Config is what ConfigFromEnv reads; OpenConfig opens a Cache from it.
+// Config is what ConfigFromEnv reads; OpenConfig opens a Cache from it. A zero field is a setting no
+// source gave: New's default applies (namespace "qrl", codec json, TTL 60 s, DefaultKindTTLs).
 type Config struct {
 	Driver     string                   // memory, redis or tiered
-	URL        string                   // REDIS_URL (required by redis and tiered)
-	Namespace  string                   // default "qrl"
-	Codec      string                   // json or msgpack
-	DefaultTTL time.Duration            // ttl 0 when the kind has none
-	KindTTLs   map[string]time.Duration // by kind, lower case ("ticker")
+	URL        string                   // REDIS_URL without the Cache's own query options (required by redis and tiered)
+	Namespace  string                   // "" = default
+	Version    string                   // "" = default ("v1"); only from the URL's ?version=
+	Codec      string                   // json or msgpack; "" = default
+	PlainJSON  bool                     // migration mode
+	DefaultTTL time.Duration            // ttl 0 when the kind has none; 0 = default
+	KindTTLs   map[string]time.Duration // by kind, lower case ("ticker"); replaces the built-in one
+
+	sources map[string]string // setting → the source that gave it ("REDIS_NAMESPACE=bot")
 }
 
 // ConfigFromEnv reads the configuration from the process environment. See ConfigFromLookup.
 func ConfigFromEnv() (Config, error) { return ConfigFromLookup(os.LookupEnv) }
 
 // ConfigFromLookup reads the configuration through lookup (os.LookupEnv in production, a map in tests).
-// An invalid value is an error naming the variable and what it accepts.
+// An invalid value is an error naming the variable and what it accepts. Cache options in REDIS_URL's
+// query (namespace, version, codec, ttl, plain_json) are settings like the variables and follow the same
+// rule (see Labeled): REDIS_URL=redis://h/0?namespace=foo with REDIS_NAMESPACE=bar is an error naming
+// both; with REDIS_NAMESPACE unset or equal, the namespace is foo.
 func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 	get := func(name string) string {
 		v, _ := lookup(name)
 		return strings.TrimSpace(v)
 	}
-	cfg := Config{
-		URL:        get(EnvURL),
-		Namespace:  keyspace.DefaultNamespace,
-		Codec:      codec.JSON.Name(),
-		DefaultTTL: DefaultTTL,
-		KindTTLs:   map[string]time.Duration{},
+	cfg := Config{KindTTLs: map[string]time.Duration{}, sources: map[string]string{}}
+
+	// Gather every source's settings as labeled options, then resolve them once by the one rule.
+	var opts []Option
+	if raw := get(EnvURL); raw != "" {
+		stripped, urlOpts, err := splitCacheOptions(raw, EnvURL+" option ")
+		if err != nil {
+			return Config{}, fmt.Errorf("cachekit: %s: %w", EnvURL, err)
+		}
+		cfg.URL = stripped
+		opts = append(opts, urlOpts...)
 	}
 	if ns := get(EnvNamespace); ns != "" {
 		if err := keyspace.ValidateSegment(ns); err != nil {
 			return Config{}, fmt.Errorf("cachekit: %s=%q: %w", EnvNamespace, ns, err)
 		}
-		cfg.Namespace = ns
+		opts = append(opts, Labeled(EnvNamespace+"="+ns, WithNamespace(ns)))
 	}
-	if c := get(EnvCodec); c != "" {
-		if _, err := codec.ByName(c); err != nil {
+	if name := get(EnvCodec); name != "" {
+		c, err := codec.ByName(name)
+		if err != nil {
 			return Config{}, fmt.Errorf("cachekit: %s: %w", EnvCodec, err)
 		}
-		cfg.Codec = c
+		opts = append(opts, Labeled(EnvCodec+"="+name, WithCodec(c)))
 	}
+	if v := get(EnvPlainJSON); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("cachekit: %s=%q is not true or false", EnvPlainJSON, v)
+		}
+		opts = append(opts, Labeled(EnvPlainJSON+"="+v, withPlainJSON(on)))
+	}
+	if v := get(EnvTTL); v != "" {
+		d, err := ParseTTL(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("cachekit: %s: %w", EnvTTL, err)
+		}
+		opts = append(opts, Labeled(EnvTTL+"="+v, WithDefaultTTL(d)))
+	}
+	for _, name := range kindTTLVars(lookup) {
+		kind := strings.ToLower(strings.TrimPrefix(name, EnvTTLPrefix))
+		d, err := ParseTTL(get(name))
+		if err != nil {
+			return Config{}, fmt.Errorf("cachekit: %s: %w", name, err)
+		}
+		opts = append(opts, Labeled(name+"="+get(name), WithKindTTL(kind, d)))
+	}
+	o := newOptions()
+	if err := o.apply(opts); err != nil {
+		return Config{}, err
+	}
+	cfg.fill(o)
+
 	switch d := strings.ToLower(get(EnvDriver)); d {
 	case "":
 		cfg.Driver = DriverMemory
@@ -84,22 +127,29 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if cfg.Driver != DriverMemory && cfg.URL == "" {
 		return Config{}, fmt.Errorf("cachekit: %s=%s needs %s", EnvDriver, cfg.Driver, EnvURL)
 	}
-	if v := get(EnvTTL); v != "" {
-		d, err := ParseTTL(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("cachekit: %s: %w", EnvTTL, err)
-		}
-		cfg.DefaultTTL = d
-	}
-	for _, name := range kindTTLVars(lookup) {
-		kind := strings.ToLower(strings.TrimPrefix(name, EnvTTLPrefix))
-		d, err := ParseTTL(get(name))
-		if err != nil {
-			return Config{}, fmt.Errorf("cachekit: %s: %w", name, err)
-		}
-		cfg.KindTTLs[kind] = d
-	}
 	return cfg, nil
+}
+
+// fill copies the settings o was given into cfg, with their sources.
+func (cfg *Config) fill(o options) {
+	for setting, g := range o.given {
+		cfg.sources[setting] = g.source
+		switch {
+		case setting == "namespace":
+			cfg.Namespace = o.namespace
+		case setting == "version":
+			cfg.Version = o.version
+		case setting == "codec":
+			cfg.Codec = o.codec.Name()
+		case setting == "plain_json":
+			cfg.PlainJSON = o.plainJSON
+		case setting == "ttl":
+			cfg.DefaultTTL = o.defaultTTL
+		case strings.HasPrefix(setting, "ttl."):
+			kind := strings.TrimPrefix(setting, "ttl.")
+			cfg.KindTTLs[kind] = o.kindTTL[kind]
+		}
+	}
 }
 
 // kindTTLVars lists the REDIS_CACHE_TTL_<KIND> variables that are set. With a lookup other than the
@@ -156,27 +206,51 @@ func (cfg Config) StoreURL() string {
 	return "memory://"
 }
 
-// Options returns the Cache options the configuration implies.
+// Options returns the Cache options for the settings cfg gives, each labeled with its source (the
+// variable or URL option it came from, else "Config.<Field>"), so that a conflicting Go option passed
+// beside them is reported naming both.
 func (cfg Config) Options() ([]Option, error) {
-	opts := []Option{WithNamespace(cfg.Namespace)}
+	label := func(setting, field string) string {
+		if s, ok := cfg.sources[setting]; ok {
+			return s
+		}
+		return "Config." + field
+	}
+	var opts []Option
+	if cfg.Namespace != "" {
+		opts = append(opts, Labeled(label("namespace", "Namespace"), WithNamespace(cfg.Namespace)))
+	}
+	if cfg.Version != "" {
+		opts = append(opts, Labeled(label("version", "Version"), WithVersion(cfg.Version)))
+	}
 	if cfg.Codec != "" {
 		c, err := codec.ByName(cfg.Codec)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("cachekit: Config.Codec: %w", err)
 		}
-		opts = append(opts, WithCodec(c))
+		opts = append(opts, Labeled(label("codec", "Codec"), WithCodec(c)))
 	}
-	if cfg.DefaultTTL > 0 {
-		opts = append(opts, WithDefaultTTL(cfg.DefaultTTL))
+	if _, given := cfg.sources["plain_json"]; given || cfg.PlainJSON {
+		opts = append(opts, Labeled(label("plain_json", "PlainJSON"), withPlainJSON(cfg.PlainJSON)))
 	}
-	for kind, d := range cfg.KindTTLs {
-		opts = append(opts, WithKindTTL(kind, d))
+	if cfg.DefaultTTL != 0 {
+		opts = append(opts, Labeled(label("ttl", "DefaultTTL"), WithDefaultTTL(cfg.DefaultTTL)))
+	}
+	kinds := make([]string, 0, len(cfg.KindTTLs))
+	for kind := range cfg.KindTTLs {
+		kinds = append(kinds, kind)
+	}
+	sort.Strings(kinds)
+	for _, kind := range kinds {
+		opts = append(opts, Labeled(label("ttl."+kind, "KindTTLs"), WithKindTTL(kind, cfg.KindTTLs[kind])))
 	}
 	return opts, nil
 }
 
-// OpenConfig opens the store cfg selects and returns a Cache over it. extra options apply after cfg's.
-// The store's package must be imported (store/memory, store/redis, store/tiered) to register its scheme.
+// OpenConfig opens the store cfg selects and returns a Cache over it. extra options follow the same
+// precedence rule as cfg's settings (see Labeled): an extra option that disagrees with a setting of cfg
+// is an error naming both. The store's package must be imported (store/memory, store/redis,
+// store/tiered) to register its scheme.
 func OpenConfig(ctx context.Context, cfg Config, extra ...Option) (*Cache, error) {
 	opts, err := cfg.Options()
 	if err != nil {
@@ -185,7 +259,7 @@ func OpenConfig(ctx context.Context, cfg Config, extra ...Option) (*Cache, error
 	return Open(ctx, cfg.StoreURL(), append(opts, extra...)...)
 }
 
-// OpenEnv is OpenConfig(ctx, ConfigFromEnv()).
+// OpenEnv is OpenConfig(ctx, ConfigFromEnv()), with extra options.
 func OpenEnv(ctx context.Context, extra ...Option) (*Cache, error) {
 	cfg, err := ConfigFromEnv()
 	if err != nil {

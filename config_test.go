@@ -20,8 +20,8 @@ func TestConfigFromEnvDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Driver != "memory" || cfg.Namespace != "qrl" || cfg.Codec != "json" || cfg.DefaultTTL != 60*time.Second {
-		t.Fatalf("defaults = %+v", cfg)
+	if cfg.Driver != "memory" || cfg.Namespace != "" || cfg.Codec != "" || cfg.DefaultTTL != 0 || len(cfg.KindTTLs) != 0 {
+		t.Fatalf("nothing given, yet cfg = %+v", cfg)
 	}
 	if cfg.StoreURL() != "memory://" {
 		t.Fatalf("StoreURL = %q", cfg.StoreURL())

@@ -21,7 +21,7 @@ func (c *Cache) DeletePattern(ctx context.Context, relPattern string) (int, erro
 	if err != nil {
 		return 0, invalidKey("delete_pattern", relPattern, err)
 	}
-	defer c.invalidateKeyCount()
+	defer c.nsKeys.forget()
 	return c.st.DeletePattern(ctx, pattern)
 }
 
@@ -30,7 +30,7 @@ func (c *Cache) ClearAll(ctx context.Context) (int, error) {
 	if err := c.check(ctx, "clear_all", ""); err != nil {
 		return 0, err
 	}
-	defer c.invalidateKeyCount()
+	defer c.nsKeys.forget()
 	return c.st.DeletePattern(ctx, c.ks.All())
 }
 
@@ -45,7 +45,7 @@ func (c *Cache) ClearSymbol(ctx context.Context, symbol string) (int, error) {
 	if err != nil {
 		return 0, invalidKey("clear_symbol", symbol, err)
 	}
-	defer c.invalidateKeyCount()
+	defer c.nsKeys.forget()
 	return c.deleteSelected(ctx, sel)
 }
 

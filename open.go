@@ -2,8 +2,11 @@ package cachekit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/cachekit/cachekit/codec"
 	"github.com/cachekit/cachekit/store"
@@ -14,19 +17,26 @@ import (
 // redis+sentinel://, redis+cluster:// (store/redis), tiered:// (store/tiered).
 //
 // Cache options may be given in the URL's query and are removed before the store sees it: namespace,
-// version, codec (json|msgpack), ttl (default TTL, seconds or a duration), plain_json (true|false).
-// Options passed as arguments apply after the URL's. Every other query option belongs to the store,
-// which rejects unknown ones with ErrInvalidURL.
+// version, codec (json|msgpack), ttl (default TTL, seconds or a duration), plain_json (true|false). Each
+// may appear once. They and opts follow one precedence rule (see Labeled): a URL option and a Go option
+// that disagree are an error naming both. Every other query option belongs to the store, which receives
+// it exactly as written and rejects unknown ones with ErrInvalidURL.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
-	storeURL, urlOpts, err := splitCacheOptions(rawURL)
+	storeURL, urlOpts, err := splitCacheOptions(rawURL, "URL option ")
 	if err != nil {
+		return nil, fmt.Errorf("cachekit: %w", err)
+	}
+	// Options are checked before the store is opened: a conflict opens nothing.
+	probe := newOptions()
+	all := append(urlOpts, opts...)
+	if err := probe.apply(all); err != nil {
 		return nil, err
 	}
 	s, err := store.Open(ctx, storeURL)
 	if err != nil {
 		return nil, err
 	}
-	c, err := New(s, append(urlOpts, opts...)...)
+	c, err := New(s, all...)
 	if err != nil {
 		_ = s.Close()
 		return nil, err
@@ -34,57 +44,93 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
 	return c, nil
 }
 
-// splitCacheOptions takes the Cache's own options out of a store URL's query.
-func splitCacheOptions(rawURL string) (string, []Option, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "", nil, fmt.Errorf("%w: cannot parse %q", ErrInvalidURL, store.Redact(rawURL))
+// cacheURLOptions are the query options Open takes for the Cache.
+var cacheURLOptions = map[string]bool{"namespace": true, "version": true, "codec": true, "ttl": true, "plain_json": true}
+
+// splitCacheOptions takes the Cache's own options out of a store URL's query and returns the URL the
+// store gets, with the rest of the query byte for byte as written (an unescaped nested URL in a
+// tiered:// query stays as unescaped as it came, for the store to reject), and the options, labeled
+// labelPrefix+"name=value".
+func splitCacheOptions(rawURL, labelPrefix string) (string, []Option, error) {
+	if _, err := url.Parse(rawURL); err != nil {
+		return "", nil, badURL(err)
 	}
-	q := u.Query()
-	var opts []Option
-	take := func(name string) (string, bool) {
-		v, ok := q[name]
-		if !ok {
-			return "", false
+	base, query, hasQuery := strings.Cut(rawURL, "?")
+	query, fragment, hasFragment := strings.Cut(query, "#")
+	var (
+		kept []string
+		opts []Option
+		seen = map[string]bool{}
+	)
+	for _, pair := range strings.Split(query, "&") {
+		if pair == "" {
+			continue
 		}
-		q.Del(name)
-		if len(v) != 1 {
-			err = fmt.Errorf("%w: option %q given %d times", ErrInvalidURL, name, len(v))
+		rawName, rawValue, _ := strings.Cut(pair, "=")
+		name, err1 := url.QueryUnescape(rawName)
+		value, err2 := url.QueryUnescape(rawValue)
+		if err := errors.Join(err1, err2); err != nil {
+			return "", nil, fmt.Errorf("%w: query option %q: %v", ErrInvalidURL, rawName, err)
 		}
-		return v[0], true
-	}
-	if v, ok := take("namespace"); ok {
-		opts = append(opts, WithNamespace(v))
-	}
-	if v, ok := take("version"); ok {
-		opts = append(opts, WithVersion(v))
-	}
-	if v, ok := take("codec"); ok {
-		c, cerr := codec.ByName(v)
-		if cerr != nil {
-			return "", nil, fmt.Errorf("%w: option codec: %w", ErrInvalidURL, cerr)
+		if !cacheURLOptions[name] {
+			kept = append(kept, pair)
+			continue
 		}
-		opts = append(opts, WithCodec(c))
-	}
-	if v, ok := take("ttl"); ok {
-		d, terr := ParseTTL(v)
-		if terr != nil {
-			return "", nil, fmt.Errorf("%w: option ttl: %w", ErrInvalidURL, terr)
+		if seen[name] {
+			return "", nil, fmt.Errorf("%w: option %q given more than once", ErrInvalidURL, name)
 		}
-		opts = append(opts, WithDefaultTTL(d))
-	}
-	if v, ok := take("plain_json"); ok {
-		switch v {
-		case "true", "1":
-			opts = append(opts, WithPlainJSON())
-		case "false", "0":
-		default:
-			return "", nil, fmt.Errorf("%w: option plain_json=%q is not true or false", ErrInvalidURL, v)
+		seen[name] = true
+		opt, err := cacheURLOption(name, value)
+		if err != nil {
+			return "", nil, err
 		}
+		opts = append(opts, Labeled(labelPrefix+name+"="+value, opt))
 	}
-	if err != nil {
-		return "", nil, err
+	out := base
+	if hasQuery && len(kept) > 0 {
+		out += "?" + strings.Join(kept, "&")
 	}
-	u.RawQuery = q.Encode()
-	return u.String(), opts, nil
+	if hasFragment {
+		out += "#" + fragment
+	}
+	return out, opts, nil
+}
+
+// cacheURLOption turns one Cache URL option into an Option.
+func cacheURLOption(name, value string) (Option, error) {
+	switch name {
+	case "namespace":
+		return WithNamespace(value), nil
+	case "version":
+		return WithVersion(value), nil
+	case "codec":
+		c, err := codec.ByName(value)
+		if err != nil {
+			return nil, fmt.Errorf("%w: option codec: %w", ErrInvalidURL, err)
+		}
+		return WithCodec(c), nil
+	case "ttl":
+		d, err := ParseTTL(value)
+		if err != nil {
+			return nil, fmt.Errorf("%w: option ttl: %w", ErrInvalidURL, err)
+		}
+		return WithDefaultTTL(d), nil
+	case "plain_json":
+		on, err := strconv.ParseBool(value)
+		if err != nil {
+			return nil, fmt.Errorf("%w: option plain_json=%q is not true or false", ErrInvalidURL, value)
+		}
+		return withPlainJSON(on), nil
+	}
+	return nil, fmt.Errorf("%w: unknown option %q", ErrInvalidURL, name)
+}
+
+// badURL says what is wrong with an unparsable URL (bad port, bad escape, ...): url.Error's inner
+// error, without the URL itself, which may hold a password.
+func badURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("%w: cannot parse it: %v", ErrInvalidURL, err)
 }

@@ -21,7 +21,8 @@ import (
 // decoded once per write: later Views of the same key and T return the kept form without decoding,
 // copying the key or allocating. Writes replace the entry and its form, so View is never staler than
 // Get. On any other store View is Get into a fresh T. A miss, an expired entry and a corrupt entry (which
-// View deletes) are errors wrapping ErrNotFound; hits and misses count in Stats as Get's do.
+// View deletes) are errors wrapping ErrNotFound, a value that does not fit T one wrapping
+// ErrTypeMismatch (the entry stays); hits and misses count as Get's do.
 func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 	var zero T
 	if err := c.check(ctx, "view", key); err != nil {
@@ -45,7 +46,7 @@ func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 		if errors.As(err, &de) {
 			full = ownKey(full)
 			l.release()
-			return zero, c.corrupt(ctx, full, de.err)
+			return zero, c.decodeFailed(ctx, "view", key, full, &zero, de.err)
 		}
 		// A store error, which may alias l's buffer: l is not released.
 		if isMiss(err) {

@@ -195,7 +195,7 @@ func TestViewMissCorruptAndBadInput(t *testing.T) {
 			if _, err := cachekit.View[series](ctx, c, "ohlcv:NOPE"); !errors.Is(err, cachekit.ErrNotFound) {
 				t.Fatalf("View miss = %v; want ErrNotFound", err)
 			}
-			for i, garbage := range [][]byte{{0xC1, 0x01, 0x63, 0x00, 1, 2}, []byte("not json {"), []byte(`{"n":"not a number"}`)} {
+			for i, garbage := range [][]byte{{0xC1, 0x01, 0x63, 0x00, 1, 2}, []byte("not json {"), []byte(`{"n":`)} {
 				if err := c.Store().Set(ctx, "qrl:v1:ohlcv:BAD", garbage, time.Minute); err != nil {
 					t.Fatal(err)
 				}
@@ -316,8 +316,9 @@ func TestViewConcurrentWithWrites(t *testing.T) {
 	}
 }
 
-// Fetch serves hits from the shared decoded form (loading once) and sees writes at once.
-func TestFetchHitIsViewsSharedForm(t *testing.T) {
+// Fetch hits are the caller's own on every backend (a caller sorting or editing its candles changes
+// nobody else's), and Fetch sees writes at once.
+func TestFetchHitIsTheCallersOwn(t *testing.T) {
 	ctx := context.Background()
 	c := newCache(t, cachekit.WithCodec(codec.Msgpack))
 	loads := 0
@@ -333,8 +334,12 @@ func TestFetchHitIsViewsSharedForm(t *testing.T) {
 	if loads != 1 {
 		t.Fatalf("load ran %d times; want 1", loads)
 	}
-	if !sameArray(got[1].Closes, got[2].Closes) {
-		t.Fatal("two Fetch hits did not share the decoded form")
+	if sameArray(got[1].Closes, got[2].Closes) || sameArray(got[0].Closes, got[1].Closes) {
+		t.Fatal("two Fetch results share memory")
+	}
+	got[1].Closes[0] = decimal.NewFromInt(-1)
+	if v, _ := cachekit.Fetch(ctx, c, "ohlcv:F", 0, load); v.Closes[0].IsNegative() {
+		t.Fatal("editing a Fetch result changed what the next Fetch returns")
 	}
 	if err := c.Set(ctx, "ohlcv:F", newSeries(6), 0); err != nil {
 		t.Fatal(err)
@@ -383,7 +388,8 @@ func TestHotReadsDoNotAllocate(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if get > decode+0.5 {
-		t.Fatalf("Get: %.2f allocations per call; decoding alone makes %.2f", get, decode)
+	// +1: the fresh value Get decodes into, so that a failed decode leaves dst untouched.
+	if get > decode+1.5 {
+		t.Fatalf("Get: %.2f allocations per call; decoding alone makes %.2f (+1 allowed)", get, decode)
 	}
 }

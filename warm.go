@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/cachekit/cachekit/codec"
 )
 
 // WarmItem is one key to pre-load: Load is called only when Key is not cached yet.
@@ -31,10 +33,12 @@ const (
 )
 
 // Warm pre-loads items: keys already cached are skipped (checked with one GetMany, without calling
-// their loaders), the others are loaded with at most WithWarmConcurrency loaders at a time and stored.
-// An item with an invalid key, a nil loader, a load error or a store error is counted as Failed with its
-// error. progress, if not nil, is called once per item (serially) as it finishes. Warm returns an error
-// only when ctx ends or the cache is closed; the result then counts what finished.
+// their loaders; an entry no codec can read is not "cached": it is deleted, counted in Counters.Corrupt,
+// and loaded), the others are loaded with at most WithWarmConcurrency loaders at a time and stored with
+// Set's TTL rules. An item with an invalid key, a nil loader, a load error, a loader panic (recovered, a
+// *LoaderPanicError) or a store error is counted as Failed with its error. progress, if not nil, is
+// called once per item (serially) as it finishes. Warm returns an error only when ctx ends or the cache
+// is closed; the result then counts what finished.
 func (c *Cache) Warm(ctx context.Context, items []WarmItem, progress func(key string, outcome WarmOutcome)) (WarmResult, error) {
 	res := WarmResult{Errors: map[string]error{}}
 	if err := c.check(ctx, "warm", ""); err != nil {
@@ -86,7 +90,7 @@ func (c *Cache) Warm(ctx context.Context, items []WarmItem, progress func(key st
 		wg.Add(1)
 		go func(it WarmItem) {
 			defer func() { <-sem; wg.Done() }()
-			v, err := it.Load(ctx)
+			v, err := callLoader(c, it.Key, func() (any, error) { return it.Load(ctx) })
 			if err == nil {
 				err = c.Set(ctx, it.Key, v, it.TTL)
 			}
@@ -121,10 +125,17 @@ func (c *Cache) cachedKeys(ctx context.Context, items []WarmItem) (map[string]st
 	if err != nil {
 		return nil, err
 	}
-	for f := range raw {
-		if rel, ok := c.ks.Relative(f); ok {
-			present[rel] = struct{}{}
+	for f, data := range raw {
+		rel, ok := c.ks.Relative(f)
+		if !ok {
+			continue
 		}
+		// Any well-formed value counts as cached (Warm's loaders are untyped); corrupt bytes do not.
+		if _, err := codec.Decode(data, new(any)); errors.Is(err, codec.ErrCorrupt) {
+			_ = c.decodeFailed(ctx, "warm", rel, f, new(any), err)
+			continue
+		}
+		present[rel] = struct{}{}
 	}
 	return present, nil
 }

@@ -9,8 +9,9 @@ import (
 // Codec turns values into bytes and back. Implementations are safe for concurrent use.
 //
 // Marshal returns an error wrapping ErrEncode for any value it cannot encode, and never panics.
-// Unmarshal returns an error wrapping ErrCorrupt when data is not a value of the codec's format that fits
-// v, and ErrInvalidTarget when v is not a non-nil pointer; times it decodes are UTC instants.
+// Unmarshal returns an error wrapping ErrCorrupt when data is not a well-formed value of the codec's
+// format, ErrTypeMismatch when it is one that does not fit v, and ErrInvalidTarget when v is not a
+// non-nil pointer; times it decodes are UTC instants.
 type Codec interface {
 	// Name is the codec's name as ByName accepts it: "json" or "msgpack".
 	Name() string
@@ -32,9 +33,13 @@ const (
 // Errors. Test them with errors.Is; the wrapping error says what exactly is wrong.
 var (
 	// ErrCorrupt means stored bytes are not a value this package can read: an unknown or truncated header,
-	// an unknown version, codec id or flag, or a payload that is truncated, malformed, has trailing bytes,
-	// nests too deeply, or does not fit the target type. A cache treats such an entry as a miss.
+	// an unknown version, codec id or flag, or a payload that is truncated, malformed, has trailing bytes
+	// or nests too deeply. No reader can use such bytes: a cache deletes the entry and reports a miss.
 	ErrCorrupt = errors.New("codec: corrupt value")
+	// ErrTypeMismatch means well-formed bytes whose value does not fit the target type (a number read
+	// into a string, an array into a struct, a type's own Unmarshal method refusing it). Another reader
+	// with another type may own the value, so a cache keeps the entry. Never wraps ErrCorrupt.
+	ErrTypeMismatch = errors.New("codec: value does not fit the type")
 	// ErrUnknownCodec means a codec name or id that this package does not know.
 	ErrUnknownCodec = errors.New("codec: unknown codec")
 	// ErrEncode wraps every failure to encode a value: unsupported kinds (chan, func, complex for json),

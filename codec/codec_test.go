@@ -382,17 +382,34 @@ func TestInvalidTarget(t *testing.T) {
 	}
 }
 
-// A stored value that does not fit the reader's type is corrupt from the reader's point of view.
-func TestTypeMismatchIsCorrupt(t *testing.T) {
+// A well-formed value that does not fit the reader's type is a type mismatch, not corruption: another
+// reader may own it. Malformed bytes stay corrupt whatever the target.
+func TestTypeMismatchIsNotCorrupt(t *testing.T) {
 	for _, c := range codecs {
 		b, err := Encode(c, map[string]any{"open": []int{1}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var got candle
-		if _, err := Decode(b, &got); !errors.Is(err, ErrCorrupt) {
-			t.Errorf("%s: err = %v, want ErrCorrupt", c.Name(), err)
+		_, err = Decode(b, &got)
+		if !errors.Is(err, ErrTypeMismatch) || errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: err = %v, want ErrTypeMismatch and not ErrCorrupt", c.Name(), err)
 		}
+		var s string
+		n, _ := Encode(c, 42)
+		if _, err := Decode(n, &s); !errors.Is(err, ErrTypeMismatch) {
+			t.Errorf("%s: 42 into *string: err = %v, want ErrTypeMismatch", c.Name(), err)
+		}
+		if _, err := Decode(b[:len(b)-1], &got); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: truncated: err = %v, want ErrCorrupt", c.Name(), err)
+		}
+	}
+	var s string
+	if _, err := Decode([]byte(`42`), &s); !errors.Is(err, ErrTypeMismatch) {
+		t.Errorf("plain JSON 42 into *string: err = %v, want ErrTypeMismatch", err)
+	}
+	if _, err := Decode([]byte(`{"a":`), &s); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("plain JSON truncated: err = %v, want ErrCorrupt", err)
 	}
 }
 

@@ -26,10 +26,21 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{0xC1, 1, 2, 0, 0x91, 0x91, 0x91, 0x91, 0xc0})
 	f.Add([]byte(`{"open_time":"2024-05-01T12:00:00.123456+00:00","open":0.1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		targets := []any{new(everything), new([]candle), new(any), new(map[string]any), new(node), new(time.Time)}
+		// Corruption is a property of the bytes, a type mismatch one of the target: bytes that decode
+		// into `any` are never corrupt for another target.
+		var generic any
+		_, genericErr := Decode(data, &generic)
+		targets := []any{new(everything), new([]candle), new(map[string]any), new(node), new(time.Time)}
 		for _, v := range targets {
-			if _, err := Decode(data, v); err != nil && !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("Decode(% x) into %T: err = %v, want nil or ErrCorrupt", data, v, err)
+			_, err := Decode(data, v)
+			switch {
+			case err == nil, errors.Is(err, ErrTypeMismatch) && !errors.Is(err, ErrCorrupt):
+			case errors.Is(err, ErrCorrupt):
+				if genericErr == nil {
+					t.Fatalf("Decode(% x) into %T: %v, but the bytes decode into any: want a type mismatch", data, v, err)
+				}
+			default:
+				t.Fatalf("Decode(% x) into %T: err = %v, want nil, ErrCorrupt or ErrTypeMismatch", data, v, err)
 			}
 		}
 		if _, err := ReadMeta(data); err != nil && !errors.Is(err, ErrCorrupt) {

@@ -106,7 +106,11 @@ func (c jsonCodec) Unmarshal(data []byte, v any) error {
 func (c jsonCodec) unmarshal(data []byte, v any) (err error) {
 	defer recoverAs(&err, ErrCorrupt, "json")
 	if err := c.lib.unmarshal(data, v); err != nil {
-		return fmt.Errorf("%w: json: %w", ErrCorrupt, err)
+		// Only the failure path pays for telling malformed JSON from a value of another shape.
+		if stdjson.Valid(data) {
+			return fmt.Errorf("%w: %w", ErrTypeMismatch, err)
+		}
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	toUTC(utcJSON, v)
 	return nil

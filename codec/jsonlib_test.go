@@ -120,9 +120,12 @@ func FuzzJSONLibsAgree(f *testing.F) {
 			a, b := target(), target()
 			errA, errB := stdCodec.Unmarshal(data, a), codecJSON.Unmarshal(data, b)
 			for _, err := range []error{errA, errB} {
-				if err != nil && !errors.Is(err, ErrCorrupt) {
-					t.Fatalf("%T %q: %v, want nil or ErrCorrupt", a, data, err)
+				if err != nil && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrTypeMismatch) {
+					t.Fatalf("%T %q: %v, want nil, ErrCorrupt or ErrTypeMismatch", a, data, err)
 				}
+			}
+			if errors.Is(errA, ErrCorrupt) != errors.Is(errB, ErrCorrupt) {
+				t.Fatalf("%T %q: libraries classify differently: encoding/json: %v; goccy/go-json: %v", a, data, errA, errB)
 			}
 			if (errA == nil) != (errB == nil) {
 				t.Fatalf("%T %q: encoding/json: %v; goccy/go-json: %v", a, data, errA, errB)

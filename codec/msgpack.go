@@ -90,7 +90,8 @@ func (msgpackCodec) unmarshal(data []byte, v any) (err error) {
 	d.r.Reset(nil)
 	msgpackDecoders.Put(d)
 	if err != nil {
-		return fmt.Errorf("%w: msgpack: %w", ErrCorrupt, err)
+		// checkMsgpack has proven the bytes well formed: what fails now is the value's shape.
+		return fmt.Errorf("%w: %w", ErrTypeMismatch, err) // the library says "msgpack: ..."
 	}
 	if rest != 0 {
 		return fmt.Errorf("%w: msgpack: %d bytes left after the value", ErrCorrupt, rest)

@@ -86,14 +86,14 @@ func exitCode(ctx context.Context, err error) int {
 // cacheFlags are the configuration flags every command takes.
 type cacheFlags struct {
 	url, namespace, codec string
-	// fixedNamespace, when set, is the namespace used unless --namespace is given: the environment and
-	// the URL are not consulted (the demo's own namespace).
+	// fixedNamespace, when set, is the namespace used unless --namespace is given: REDIS_NAMESPACE and
+	// the URL's ?namespace= are not consulted (the demo's own namespace, so it never touches the bot's).
 	fixedNamespace string
 }
 
 func (cf *cacheFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&cf.url, "cache", "", "store `URL` (memory://, redis://host:6379/0, ...); default from CACHE_DRIVER/REDIS_URL, else memory://")
-	nsHelp := "key `namespace` (default: the URL's ?namespace=, else REDIS_NAMESPACE, else qrl)"
+	nsHelp := "key `namespace` (default: REDIS_NAMESPACE or the URL's ?namespace=, else qrl; they must agree)"
 	if cf.fixedNamespace != "" {
 		nsHelp = "key `namespace` of the demo's entries (REDIS_NAMESPACE is ignored)"
 		cf.namespace = cf.fixedNamespace
@@ -102,42 +102,76 @@ func (cf *cacheFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&cf.codec, "codec", "", "`codec` for values written: json or msgpack (default: CACHE_CODEC, else json)")
 }
 
-// open opens the Cache the flags and the environment select. Precedence for each setting: flag, then the
-// URL's query option, then the environment, then the library default. TTLs come from the environment.
+// open opens the Cache the flags and the environment select, by the library's one precedence rule
+// (cachekit.Labeled): a flag, an environment variable and a URL option that give one setting must agree,
+// else it is a usage error naming both. --cache and REDIS_URL must agree too when both are set.
 func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error) {
-	cfg, err := cachekit.ConfigFromLookup(a.lookupEnv)
+	lookup := a.lookupEnv
+	if cf.fixedNamespace != "" {
+		lookup = func(name string) (string, bool) {
+			if name == cachekit.EnvNamespace {
+				return "", false
+			}
+			return a.lookupEnv(name)
+		}
+	}
+	cfg, err := cachekit.ConfigFromLookup(lookup)
 	if err != nil {
 		return nil, &exitErr{code: exitUsage, err: fmt.Errorf("environment: %w", err)}
 	}
-	rawURL := cf.url
-	var inURL url.Values
-	if rawURL == "" {
-		rawURL = cfg.StoreURL()
-	} else if u, err := url.Parse(rawURL); err == nil {
-		inURL = u.Query()
+	rawURL := cfg.StoreURL()
+	if cf.url != "" {
+		if env, ok := a.lookupEnv(cachekit.EnvURL); ok && env != "" && env != cf.url {
+			return nil, usageErrorf("the store is given twice: --cache=%s and %s=%s; unset one",
+				redactURL(cf.url), cachekit.EnvURL, redactURL(env))
+		}
+		rawURL = cf.url
+		cfg.URL = "" // the URL's own options come with --cache
 	}
-	opts := []cachekit.Option{cachekit.WithDefaultTTL(cfg.DefaultTTL)}
-	for kind, d := range cfg.KindTTLs {
-		opts = append(opts, cachekit.WithKindTTL(kind, d))
+	if cf.fixedNamespace != "" {
+		cfg.Namespace = "" // REDIS_URL's ?namespace= is the bot's, not the demo's
+		rawURL = withoutQueryOption(rawURL, "namespace")
 	}
-	switch _, envNS := a.lookupEnv(cachekit.EnvNamespace); {
-	case cf.namespace != "":
-		opts = append(opts, cachekit.WithNamespace(cf.namespace))
-	case inURL.Has("namespace"):
-	case envNS:
-		opts = append(opts, cachekit.WithNamespace(cfg.Namespace))
+	opts, err := cfg.Options()
+	if err != nil {
+		return nil, &exitErr{code: exitUsage, err: fmt.Errorf("environment: %w", err)}
 	}
-	switch _, envCodec := a.lookupEnv(cachekit.EnvCodec); {
-	case cf.codec != "":
+	if cf.namespace != "" {
+		opts = append(opts, cachekit.Labeled("--namespace="+cf.namespace, cachekit.WithNamespace(cf.namespace)))
+	}
+	if cf.codec != "" {
 		c, err := codec.ByName(cf.codec)
 		if err != nil {
 			return nil, usageErrorf("--codec: %v", err)
 		}
-		opts = append(opts, cachekit.WithCodec(c))
-	case inURL.Has("codec"):
-	case envCodec:
-		c, _ := codec.ByName(cfg.Codec) // validated by ConfigFromLookup
-		opts = append(opts, cachekit.WithCodec(c))
+		opts = append(opts, cachekit.Labeled("--codec="+cf.codec, cachekit.WithCodec(c)))
 	}
-	return a.openCache(ctx, rawURL, opts...)
+	c, err := a.openCache(ctx, rawURL, opts...)
+	if errors.Is(err, cachekit.ErrConflict) {
+		return nil, &exitErr{code: exitUsage, err: err}
+	}
+	return c, err
+}
+
+// withoutQueryOption removes one query option from a URL (the demo's namespace replaces the URL's).
+func withoutQueryOption(rawURL, name string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || !u.Query().Has(name) {
+		return rawURL
+	}
+	q := u.Query()
+	q.Del(name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// redactURL hides a password in a URL for messages.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		if _, has := u.User.Password(); !has {
+			return raw
+		}
+		return u.Redacted()
+	}
+	return "<unparsable URL>"
 }

@@ -143,24 +143,49 @@ func TestInvalidEnvironmentIsConfigurationError(t *testing.T) {
 	}
 }
 
+// The CLI follows the library's one rule: sources that give the namespace must agree, and a
+// disagreement is a usage error naming both (never a silent choice).
 func TestNamespacePrecedence(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
-		name string
-		cf   cacheFlags
-		env  map[string]string
-		want string
+		name     string
+		cf       cacheFlags
+		env      map[string]string
+		want     string   // namespace opened, or "" for a usage error
+		mentions []string // what the error must name
 	}{
-		{"default", cacheFlags{}, nil, "qrl"},
-		{"env", cacheFlags{}, map[string]string{"REDIS_NAMESPACE": "bot"}, "bot"},
-		{"url over env", cacheFlags{url: "memory://?namespace=fromurl"}, map[string]string{"REDIS_NAMESPACE": "bot"}, "fromurl"},
-		{"flag over url", cacheFlags{url: "memory://?namespace=fromurl", namespace: "flag"}, nil, "flag"},
-		{"flag over env", cacheFlags{namespace: "flag"}, map[string]string{"REDIS_NAMESPACE": "bot"}, "flag"},
+		{"default", cacheFlags{}, nil, "qrl", nil},
+		{"env", cacheFlags{}, map[string]string{"REDIS_NAMESPACE": "bot"}, "bot", nil},
+		{"url", cacheFlags{url: "memory://?namespace=fromurl"}, nil, "fromurl", nil},
+		{"url and env agree", cacheFlags{url: "memory://?namespace=bot"}, map[string]string{"REDIS_NAMESPACE": "bot"}, "bot", nil},
+		{"flag and env agree", cacheFlags{namespace: "bot"}, map[string]string{"REDIS_NAMESPACE": "bot"}, "bot", nil},
+		{"url vs env", cacheFlags{url: "memory://?namespace=fromurl"}, map[string]string{"REDIS_NAMESPACE": "bot"}, "",
+			[]string{"namespace=fromurl", "REDIS_NAMESPACE=bot"}},
+		{"REDIS_URL option vs env", cacheFlags{}, map[string]string{"REDIS_URL": "memory://?namespace=foo", "CACHE_DRIVER": "redis", "REDIS_NAMESPACE": "bar"}, "",
+			[]string{"REDIS_URL option namespace=foo", "REDIS_NAMESPACE=bar"}},
+		{"flag vs url", cacheFlags{url: "memory://?namespace=fromurl", namespace: "flag"}, nil, "",
+			[]string{"--namespace=flag", "namespace=fromurl"}},
+		{"flag vs env", cacheFlags{namespace: "flag"}, map[string]string{"REDIS_NAMESPACE": "bot"}, "",
+			[]string{"--namespace=flag", "REDIS_NAMESPACE=bot"}},
+		{"--cache vs REDIS_URL", cacheFlags{url: "memory://"}, map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0"}, "",
+			[]string{"--cache=memory://", "REDIS_URL=redis://127.0.0.1:1/0"}},
 	}
 	for _, tc := range cases {
 		a := newApp(nil, nil, nil)
 		a.lookupEnv = func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
 		cache, err := tc.cf.open(ctx, a)
+		if tc.want == "" {
+			if code := exitCode(ctx, err); err == nil || code != exitUsage {
+				t.Errorf("%s: err %v (exit %d), want a usage error", tc.name, err, code)
+				continue
+			}
+			for _, m := range tc.mentions {
+				if !strings.Contains(err.Error(), m) {
+					t.Errorf("%s: error %q does not name %q", tc.name, err, m)
+				}
+			}
+			continue
+		}
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/cachekit/cachekit/codec"
 	"github.com/cachekit/cachekit/keyspace"
 )
 
@@ -39,9 +38,7 @@ const maxPooledKey = 256
 // keeps; see codec's aliasing tests) and records a decode error for the Cache rather than returning it,
 // so that no store can mistake it for one of its own.
 func (l *lookup) decode(data []byte) error {
-	if _, err := codec.Decode(data, l.dst); err != nil {
-		l.err = err
-	}
+	l.err = decodeInto(data, l.dst)
 	return nil
 }
 
@@ -58,16 +55,38 @@ func (l *lookup) release() {
 // as a string aliasing the buffer (valid until release). It does not allocate once the pool is warm.
 func (c *Cache) borrowKey(op, rel string) (*lookup, string, error) {
 	prefix := c.ks.Prefix()
-	if keyspace.ValidateRelative(rel) != nil || len(prefix)+len(rel) > keyspace.MaxKeyLen {
-		_, err := c.fullKey(op, rel) // the same check, reporting the error keyspace words
-		if err == nil {
-			err = invalidKey(op, rel, keyspace.ErrInvalidKey)
-		}
+	if err := keyspace.ValidateRelative(rel); err != nil {
+		return nil, "", invalidKey(op, rel, err)
+	}
+	if len(prefix)+len(rel) > keyspace.MaxKeyLen {
+		_, err := c.fullKey(op, rel) // keyspace words the length error
 		return nil, "", err
 	}
 	l := lookups.Get().(*lookup)
 	l.buf = append(append(l.buf[:0], prefix...), rel...)
 	return l, unsafe.String(unsafe.SliceData(l.buf), len(l.buf)), nil
+}
+
+// fullKey validates a relative key and returns the stored key.
+func (c *Cache) fullKey(op, rel string) (string, error) {
+	full, err := c.ks.Key(rel)
+	if err != nil {
+		return "", invalidKey(op, rel, err)
+	}
+	return full, nil
+}
+
+// fullKeys validates every relative key before any is used, so invalid input touches nothing.
+func (c *Cache) fullKeys(op string, rels []string) ([]string, error) {
+	full := make([]string, len(rels))
+	for i, k := range rels {
+		f, err := c.fullKey(op, k)
+		if err != nil {
+			return nil, err
+		}
+		full[i] = f
+	}
+	return full, nil
 }
 
 // ownKey returns a copy of a borrowed key for uses that may outlive the lookup.

@@ -1,0 +1,113 @@
+package cachekit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/cachekit/cachekit/codec"
+	"github.com/cachekit/cachekit/store"
+)
+
+// Get decodes the value stored under the relative key into dst, which must be a non-nil pointer.
+// A miss, an expired entry and a corrupt entry (which Get deletes) are errors wrapping ErrNotFound. A
+// well-formed value that does not fit dst's type is an error wrapping ErrTypeMismatch; the entry stays.
+// On any error dst is left untouched. dst receives a private copy: nothing reachable from it is shared
+// with the cache (View shares, to skip the decode).
+//
+// On an in-process store (a store.Viewer, such as the memory and tiered backends) Get decodes straight
+// from the stored bytes, without copying them first. Codecs copy what they keep; a type's own
+// UnmarshalJSON or UnmarshalMsgpack must not modify its input, and must copy what it keeps, as
+// encoding/json already requires.
+func (c *Cache) Get(ctx context.Context, key string, dst any) error {
+	if err := c.check(ctx, "get", key); err != nil {
+		return err
+	}
+	if err := checkDst(dst); err != nil {
+		return opErr("get", key, err)
+	}
+	if c.viewer != nil {
+		return c.getView(ctx, c.viewer, key, dst)
+	}
+	full, err := c.fullKey("get", key)
+	if err != nil {
+		return err
+	}
+	data, err := c.st.Get(ctx, full)
+	if err != nil {
+		if isMiss(err) {
+			c.counts.misses.Add(1)
+		}
+		return err
+	}
+	if err := decodeInto(data, dst); err != nil {
+		return c.decodeFailed(ctx, "get", key, full, dst, err)
+	}
+	c.counts.hits.Add(1)
+	return nil
+}
+
+// getView is Get through a store.Viewer: no key string, no copy of the value.
+func (c *Cache) getView(ctx context.Context, vw store.Viewer, key string, dst any) error {
+	l, full, err := c.borrowKey("get", key)
+	if err != nil {
+		return err
+	}
+	l.dst = dst
+	if err := vw.View(ctx, full, l.view); err != nil {
+		// A store error (l.view never returns one). It may alias l's buffer, so l is not released.
+		if isMiss(err) {
+			c.counts.misses.Add(1)
+		}
+		return err
+	}
+	if derr := l.err; derr != nil {
+		full = ownKey(full)
+		l.release()
+		return c.decodeFailed(ctx, "get", key, full, dst, derr)
+	}
+	l.release()
+	c.counts.hits.Add(1)
+	return nil
+}
+
+// decodeInto decodes data into dst (a checked, non-nil pointer) through a fresh value of dst's type,
+// so that a failed decode leaves dst exactly as it was (a decoder fills a struct field by field).
+func decodeInto(data []byte, dst any) error {
+	tmp := reflect.New(reflect.TypeOf(dst).Elem())
+	if _, err := codec.Decode(data, tmp.Interface()); err != nil {
+		return err
+	}
+	reflect.ValueOf(dst).Elem().Set(tmp.Elem())
+	return nil
+}
+
+// decodeFailed is the one path every read takes when the entry under full (relative key rel) did not
+// decode into target's type with err:
+//   - bytes no codec can read (codec.ErrCorrupt): counted, deleted, reported as a miss;
+//   - a well-formed value of another shape (codec.ErrTypeMismatch): counted, kept, reported as
+//     ErrTypeMismatch naming the key and the type.
+//
+// full must be owned by the caller (not a borrowed key): the store's Delete may keep it.
+func (c *Cache) decodeFailed(ctx context.Context, op, rel, full string, target any, err error) error {
+	if errors.Is(err, codec.ErrTypeMismatch) {
+		c.counts.typeMismatches.Add(1)
+		return opErr(op, rel, &mismatchError{typ: reflect.TypeOf(target), err: err})
+	}
+	c.counts.corrupt.Add(1)
+	c.counts.misses.Add(1)
+	// Best effort: if the delete fails, the next read deletes it again.
+	_, _ = c.st.Delete(context.WithoutCancel(ctx), full)
+	return opErr(op, rel, fmt.Errorf("%w (undecodable entry deleted: %v)", store.ErrNotFound, err))
+}
+
+func checkDst(dst any) error {
+	if dst == nil {
+		return errors.New("destination is nil; pass a non-nil pointer")
+	}
+	if v := reflect.ValueOf(dst); v.Kind() != reflect.Pointer || v.IsNil() {
+		return fmt.Errorf("destination is %T; pass a non-nil pointer", dst)
+	}
+	return nil
+}

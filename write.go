@@ -1,0 +1,92 @@
+package cachekit
+
+import (
+	"context"
+	"time"
+
+	"github.com/cachekit/cachekit/codec"
+	"github.com/cachekit/cachekit/store"
+)
+
+// Set stores v under the relative key. ttl 0 means the configured TTL for the key's kind, else the
+// default TTL (see TTLFor); a negative ttl is an error. Read-your-writes holds as the store guarantees
+// it (an in-process store may refuse with ErrNotStored).
+func (c *Cache) Set(ctx context.Context, key string, v any, ttl time.Duration) error {
+	full, ttl, data, err := c.prepareSet(ctx, "set", key, v, ttl)
+	if err != nil {
+		return err
+	}
+	return c.st.Set(ctx, full, data, ttl)
+}
+
+// Add stores v under the relative key only if the key is absent, and reports whether it did.
+func (c *Cache) Add(ctx context.Context, key string, v any, ttl time.Duration) (bool, error) {
+	full, ttl, data, err := c.prepareSet(ctx, "add", key, v, ttl)
+	if err != nil {
+		return false, err
+	}
+	return c.st.Add(ctx, full, data, ttl)
+}
+
+// Entry is one value of a SetMany call. TTL follows Set's rules (0 = configured).
+type Entry struct {
+	Key   string
+	Value any
+	TTL   time.Duration
+}
+
+// SetMany encodes and stores every entry in one store call (one pipeline on Redis). Every key, TTL and
+// value is checked and encoded before anything is stored, so invalid input stores nothing.
+func (c *Cache) SetMany(ctx context.Context, entries []Entry) error {
+	if err := c.check(ctx, "set_many", ""); err != nil {
+		return err
+	}
+	items := make([]store.Item, len(entries))
+	for i, e := range entries {
+		full, ttl, data, err := c.prepareSet(ctx, "set_many", e.Key, e.Value, e.TTL)
+		if err != nil {
+			return err
+		}
+		items[i] = store.Item{Key: full, Value: data, TTL: ttl}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return c.st.SetMany(ctx, items)
+}
+
+func (c *Cache) prepareSet(ctx context.Context, op, key string, v any, ttl time.Duration) (string, time.Duration, []byte, error) {
+	if err := c.check(ctx, op, key); err != nil {
+		return "", 0, nil, err
+	}
+	full, err := c.fullKey(op, key)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	if ttl, err = c.resolveTTL(op, key, ttl); err != nil {
+		return "", 0, nil, err
+	}
+	data, err := c.encode(op, key, v)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	return full, ttl, data, nil
+}
+
+// encode encodes v with the configured codec (or as plain JSON).
+func (c *Cache) encode(op, key string, v any) ([]byte, error) {
+	var (
+		data []byte
+		err  error
+	)
+	if c.plainJSON {
+		data, err = codec.EncodePlainJSON(v)
+	} else {
+		data, err = codec.Encode(c.codec, v)
+	}
+	if err != nil {
+		c.counts.encodeErrors.Add(1)
+		return nil, opErr(op, key, err)
+	}
+	return data, nil
+}
