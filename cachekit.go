@@ -19,6 +19,13 @@
 //   - A value that cannot be encoded is an error wrapping codec.ErrEncode, never a panic.
 //   - Invalidation (DeletePattern, ClearAll, ClearSymbol) never reaches outside the keyspace.
 //   - After Close, every method returns an error wrapping ErrClosed.
+//   - A loader that panics (Fetch, Warm) is an error wrapping ErrLoaderPanic, never a crash.
+//
+// Configuration has one precedence rule, for New, Open, OpenEnv and the cachekit CLI alike (see
+// Labeled): a setting (namespace, version, codec, plain_json, ttl, ttl per kind) may be given by a Go
+// option or CLI flag, by the store URL's query (?namespace=) and by the environment (REDIS_NAMESPACE);
+// every source that gives it must give the same value, and two that differ are an error wrapping
+// ErrConflict that names both. A setting no source gives takes its default.
 package cachekit
 
 import (
