@@ -43,7 +43,8 @@ func computeJSONFields(t reflect.Type) []jsonField {
 	var fields []jsonField
 	level := []embedded{}
 	next := []embedded{{typ: t}}
-	count, nextCount := map[reflect.Type]int{}, map[reflect.Type]int{}
+	var count map[reflect.Type]int
+	nextCount := map[reflect.Type]int{}
 	visited := map[reflect.Type]bool{}
 
 	// Breadth first: fields of the struct itself, then those promoted from embedded structs one level
