@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -257,62 +256,6 @@ func TestErrorsKeepTheirKeyAfterLaterReads(t *testing.T) {
 		if op.Key != want {
 			t.Fatalf("miss error's key reads %q after later reads; want %q", op.Key, want)
 		}
-	}
-}
-
-// Readers sharing decoded forms while a writer replaces them: every View returns a value that was
-// written whole, reading its decimals concurrently is race-free, and the writer's own View after each
-// Set returns that write (run with -race).
-func TestViewConcurrentWithWrites(t *testing.T) {
-	ctx := context.Background()
-	for _, name := range []string{"memory", "tiered"} {
-		t.Run(name, func(t *testing.T) {
-			c := newCacheOver(t, stores()[name](t), cachekit.WithCodec(codec.Msgpack))
-			if err := c.Set(ctx, "ohlcv:S", newSeries(0), 0); err != nil {
-				t.Fatal(err)
-			}
-			const writes = 300
-			stop := make(chan struct{})
-			errs := make(chan error, 4)
-			var wg sync.WaitGroup
-			for range 4 {
-				wg.Go(func() {
-					for {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						v, err := cachekit.View[series](ctx, c, "ohlcv:S")
-						if err != nil {
-							errs <- err
-							return
-						}
-						if why := consistent(v); why != "" {
-							errs <- errors.New(why)
-							return
-						}
-						_ = v.Closes[0].String() + v.Closes[1].Add(v.Closes[2]).String() // read-only use of shared decimals
-					}
-				})
-			}
-			for n := 1; n <= writes; n++ {
-				if err := c.Set(ctx, "ohlcv:S", newSeries(n), 0); err != nil {
-					t.Fatal(err)
-				}
-				v, err := cachekit.View[series](ctx, c, "ohlcv:S")
-				if err != nil || v.N != n {
-					t.Errorf("View after writing series %d = N %d, %v", n, v.N, err)
-					break
-				}
-			}
-			close(stop)
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Error(err)
-			}
-		})
 	}
 }
 
