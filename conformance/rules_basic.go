@@ -15,7 +15,7 @@ import (
 func allRules() []rule {
 	var all []rule
 	for _, group := range [][]rule{
-		basicRules(), ttlRules(), addRules(), manyRules(), deleteRules(), patternRules(),
+		basicRules(), keyRules(), ttlRules(), addRules(), manyRules(), deleteRules(), patternRules(),
 		copyRules(), contextRules(), closeRules(), statsRules(), sharedRules(), concurrencyRules(),
 	} {
 		all = append(all, group...)

@@ -5,16 +5,20 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cachekit/cachekit/internal/keyquote"
 )
 
 // ValidateSegment reports, wrapping ErrInvalidKey, why s cannot be one key segment: empty, containing
 // the ':' separator, containing control characters or invalid UTF-8, or longer than MaxSegmentLen bytes.
+// Messages quote the offending text capped at 128 bytes (then its length), whatever its size; so do
+// every validation message of this package.
 func ValidateSegment(s string) error {
 	if s == "" {
 		return fmt.Errorf("%w: empty segment", ErrInvalidKey)
 	}
 	if i := strings.Index(s, Separator); i >= 0 {
-		return fmt.Errorf("%w: segment %q contains the separator %q at byte %d", ErrInvalidKey, s, Separator, i)
+		return fmt.Errorf("%w: segment %s contains the separator %q at byte %d", ErrInvalidKey, keyquote.Quote(s), Separator, i)
 	}
 	return checkText(s, MaxSegmentLen)
 }
@@ -40,10 +44,10 @@ func validateSegments(rel string) error {
 	for i, rest := 0, rel; ; i++ {
 		seg, tail, more := strings.Cut(rest, Separator)
 		if seg == "" {
-			return fmt.Errorf("%w: key %q has an empty segment (#%d)", ErrInvalidKey, rel, i+1)
+			return fmt.Errorf("%w: key %s has an empty segment (#%d)", ErrInvalidKey, keyquote.Quote(rel), i+1)
 		}
 		if err := checkText(seg, MaxSegmentLen); err != nil {
-			return fmt.Errorf("key %q: %w", rel, err)
+			return fmt.Errorf("key %s: %w", keyquote.Quote(rel), err)
 		}
 		if !more {
 			return nil
@@ -61,11 +65,11 @@ func checkText(s string, max int) error {
 		return nil
 	}
 	if !utf8.ValidString(s) {
-		return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidKey, s)
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalidKey, keyquote.Quote(s))
 	}
 	for i, r := range s {
 		if unicode.IsControl(r) {
-			return fmt.Errorf("%w: %q has control character %U at byte %d", ErrInvalidKey, s, r, i)
+			return fmt.Errorf("%w: %s has control character %U at byte %d", ErrInvalidKey, keyquote.Quote(s), r, i)
 		}
 	}
 	return nil

@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"fmt"
+
+	"github.com/cachekit/cachekit/internal/keyquote"
 )
 
 // Sentinel errors. Backends wrap them in *OpError; callers test them with errors.Is.
@@ -21,6 +23,10 @@ var (
 	// ErrUnavailable means the backend could not be reached or did not answer within its timeout; the
 	// wrapping error names the address.
 	ErrUnavailable = errors.New("cachekit: backend unavailable")
+	// ErrDenied means the backend refused authentication or permission: a wrong or missing password
+	// (Redis WRONGPASS, NOAUTH) or a user lacking the right to a command or key (NOPERM). Retrying does
+	// not help; the configuration must change. The wrapping error names the address, never the password.
+	ErrDenied = errors.New("cachekit: access denied by backend")
 	// ErrInvalidURL means a store URL is malformed, has an unknown scheme or an unknown or invalid option.
 	ErrInvalidURL = errors.New("cachekit: invalid store URL")
 )
@@ -34,12 +40,14 @@ type OpError struct {
 	Err     error
 }
 
-// Error formats the operation, backend, key and cause.
+// Error formats the operation, backend, key and cause. The key is quoted and capped: a key longer than
+// 128 bytes shows its first bytes and its length ("…(65536 bytes)"), so the message stays short whatever
+// the key; Key itself keeps the whole key.
 func (e *OpError) Error() string {
 	if e.Key == "" {
 		return fmt.Sprintf("%s %s: %v", e.Backend, e.Op, e.Err)
 	}
-	return fmt.Sprintf("%s %s %q: %v", e.Backend, e.Op, e.Key, e.Err)
+	return fmt.Sprintf("%s %s %s: %v", e.Backend, e.Op, keyquote.Quote(e.Key), e.Err)
 }
 
 // Unwrap returns the cause, so errors.Is(err, ErrNotFound) works through an *OpError.

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,30 +23,59 @@ func NewQuery(values url.Values) *Query {
 	return &Query{values: values, read: map[string]bool{}}
 }
 
-// Has reports whether the option is present, and marks it read.
+// Has reports whether the option is present, and marks it read. An option given more than once is an
+// error (see Done), as with every single-valued reader of Query.
 func (q *Query) Has(name string) bool {
 	q.read[name] = true
-	_, ok := q.values[name]
+	vs, ok := q.values[name]
+	q.once(name, vs)
 	return ok
 }
 
-// String returns the option's value, or def when it is absent.
+// String returns the option's value, or def when it is absent. An option given more than once
+// ("?db=3&db=4") is an error (see Done) naming it, never a silent choice of one value; so it is for
+// every typed reader (Duration, Int, Bool, Bytes), which read through String.
 func (q *Query) String(name, def string) string {
 	q.read[name] = true
 	vs, ok := q.values[name]
 	if !ok || len(vs) == 0 {
 		return def
 	}
-	if len(vs) > 1 {
-		q.Fail(fmt.Errorf("%w: option %q given %d times", ErrInvalidURL, name, len(vs)))
-	}
+	q.once(name, vs)
 	return vs[0]
+}
+
+// once records the error of a single-valued option given more than once.
+func (q *Query) once(name string, vs []string) {
+	if len(vs) > 1 {
+		q.Fail(fmt.Errorf("%w: option %s given %d times; give it once", ErrInvalidURL, name, len(vs)))
+	}
 }
 
 // Strings returns every value of a repeatable option.
 func (q *Query) Strings(name string) []string {
 	q.read[name] = true
 	return q.values[name]
+}
+
+// Forward returns the options not read so far and marks them read, for an opener that passes them on
+// to another parser (go-redis) after taking its own. Each must be given once, unless it is named in
+// repeatable: a repeated option is an error (see Done), since parsers such as go-redis' silently keep
+// one of the values.
+func (q *Query) Forward(repeatable ...string) url.Values {
+	out := q.Unread()
+	names := make([]string, 0, len(out))
+	for name := range out {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the first error recorded does not depend on map order
+	for _, name := range names {
+		q.read[name] = true
+		if !slices.Contains(repeatable, name) {
+			q.once(name, out[name])
+		}
+	}
+	return out
 }
 
 // Duration returns a Go duration option ("250ms", "2s"), or def when it is absent.

@@ -50,10 +50,9 @@ func Schemes() []string {
 // is an error wrapping ErrInvalidURL that lists the registered ones (a backend registers itself when its
 // package is imported).
 func Open(ctx context.Context, rawURL string) (Store, error) {
-	u, err := url.Parse(rawURL)
+	u, err := ParseURL(rawURL)
 	if err != nil {
-		// url.Error would echo the whole URL, password included.
-		return nil, fmt.Errorf("%w: cannot parse %q", ErrInvalidURL, Redact(rawURL))
+		return nil, err
 	}
 	if u.Scheme == "" {
 		return nil, fmt.Errorf("%w: %q has no scheme (want one of %s)", ErrInvalidURL, Redact(rawURL), strings.Join(Schemes(), ", "))
@@ -66,14 +65,4 @@ func Open(ctx context.Context, rawURL string) (Store, error) {
 			ErrInvalidURL, u.Scheme, strings.Join(Schemes(), ", "))
 	}
 	return open(ctx, u)
-}
-
-// Redact returns rawURL with any password replaced by "xxxxx", for error messages and logs. Input that
-// does not parse as a URL is returned as "<unparsable URL>" since it may hold a secret.
-func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "<unparsable URL>"
-	}
-	return u.Redacted()
 }

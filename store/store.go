@@ -14,8 +14,10 @@ import (
 // whose context is done returns an error wrapping ctx.Err() without waiting for the backend.
 //
 // Rules every implementation follows (package conformance checks each one):
-//   - Keys are full keys ("qrl:v1:ticker:QRL/USDT"). A store may reject an empty key with ErrInvalidKey;
-//     it does not otherwise interpret keys.
+//   - Keys are full keys ("qrl:v1:ticker:QRL/USDT"). Every store refuses the empty key, in every keyed
+//     call (Get, GetMany, Set, SetMany, Add, Delete, TTL and the optional interfaces), with an *OpError
+//     wrapping ErrInvalidKey before reading or writing anything, even for the other keys or items of the
+//     call: CheckKey, CheckKeys and CheckItems are that rule. A store does not otherwise interpret keys.
 //   - Returned byte slices are copies: the caller may modify them. Byte slices passed in are copied or not
 //     retained: the caller may reuse them after the call returns.
 //   - A missing or expired key is reported by an error wrapping ErrNotFound, never by a nil slice.

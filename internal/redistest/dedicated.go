@@ -22,7 +22,9 @@ type Controlled struct {
 	ctr     *redisContainer // set when Source is SourceContainer
 	release func()          // frees the port held while a process is stopped; nil while running
 	stopped bool
-	stop    func() // removes everything, once
+	// password is what RequirePass set: Do authenticates with it, Start sets it again.
+	password string
+	stop     func() // removes everything, once
 }
 
 // Dedicated starts a new server owned by this test alone (never the EnvURL one, never shared) and removes
@@ -122,6 +124,9 @@ func (c *Controlled) Start(t testing.TB) {
 		t.Fatalf("redistest: restart %s: %v", c.Addr, err)
 	}
 	c.stopped = false
+	if err := c.reapplyLocked(); err != nil {
+		t.Fatalf("redistest: restart %s: %v", c.Addr, err)
+	}
 }
 
 func (c *Controlled) startLocked() error {

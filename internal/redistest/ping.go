@@ -20,8 +20,11 @@ var errExited = errors.New("server process exited")
 
 // adminClient returns a one-connection client for setup commands: no retries (a failure must show, not be
 // hidden behind go-redis's ~1.7 s of retrying) and short timeouts.
-func adminClient(addr string) *redis.Client {
-	return redis.NewClient(&redis.Options{
+func adminClient(addr string) *redis.Client { return redis.NewClient(adminOptions(addr)) }
+
+// adminOptions are adminClient's options.
+func adminOptions(addr string) *redis.Options {
+	return &redis.Options{
 		Addr:            addr,
 		Protocol:        2,
 		DisableIdentity: true,
@@ -31,7 +34,7 @@ func adminClient(addr string) *redis.Client {
 		ReadTimeout:     5 * time.Second,
 		WriteTimeout:    5 * time.Second,
 		PoolSize:        1,
-	})
+	}
 }
 
 // waitPing polls addr with PING until it answers PONG, exited is closed (nil: never), or timeout passes.

@@ -11,6 +11,9 @@ import (
 // key is not an error. A deleted key reads as absent at once, even if ristretto has not applied an
 // earlier write of it yet.
 func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
+	if err := store.CheckKeys(backend, "delete", keys); err != nil {
+		return 0, err
+	}
 	if len(keys) == 0 {
 		if err := ctx.Err(); err != nil {
 			return 0, opErr("delete", "", err)

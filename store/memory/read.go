@@ -32,6 +32,9 @@ func (s *Store) AppendValue(ctx context.Context, dst []byte, key string) ([]byte
 // The copies share one allocation, each capped at its own length, so appending to one never writes
 // into another.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if err := store.CheckKeys(backend, "get_many", keys); err != nil {
+		return nil, err
+	}
 	var h0 uint64
 	if len(keys) > 0 {
 		h0 = s.hash(keys[0])
@@ -80,6 +83,9 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 // TTL returns the remaining lifetime of key, or an error wrapping store.ErrNotFound when it is missing
 // or expired. It does not count as a hit or miss.
 func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
+	if err := store.CheckKey(backend, "ttl", key); err != nil {
+		return 0, err
+	}
 	h := s.hash(key)
 	st := s.stripe(h)
 	if err := s.begin(ctx, st, "ttl", key); err != nil {

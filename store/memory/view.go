@@ -17,6 +17,9 @@ var (
 // lookup returns key's live entry for a read that counts as a hit or miss, or the error the read fails
 // with (ctx done, closed, or a miss wrapping store.ErrNotFound).
 func (s *Store) lookup(ctx context.Context, op, key string) (entry, error) {
+	if err := store.CheckKey(backend, op, key); err != nil {
+		return nil, err
+	}
 	h := s.hash(key)
 	st := s.stripe(h)
 	if err := s.begin(ctx, st, op, key); err != nil {

@@ -18,6 +18,9 @@ const maxSetTries = 3
 // store.ErrNotStored and leaves the key absent or with its previous value. ttl <= 0 is an error wrapping
 // store.ErrInvalidTTL. Sets of one key are serialised.
 func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := store.CheckKey(backend, "set", key); err != nil {
+		return err
+	}
 	h := s.hash(key)
 	st := s.stripe(h)
 	if err := s.begin(ctx, st, "set", key); err != nil {
@@ -37,9 +40,18 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	return nil
 }
 
-// SetMany stores each item as Set does. It is not atomic: it attempts every item and returns the first
-// error (an item refused with store.ErrNotStored does not stop the others).
+// SetMany stores each item as Set does. Every key and TTL is validated before anything is stored. It is
+// not atomic: it attempts every item and returns the first error (an item refused with
+// store.ErrNotStored does not stop the others).
 func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
+	if err := store.CheckItems(backend, "set_many", items); err != nil {
+		return err
+	}
+	for _, it := range items {
+		if it.TTL <= 0 {
+			return opErr("set_many", it.Key, fmt.Errorf("%w: ttl %v is not positive", store.ErrInvalidTTL, it.TTL))
+		}
+	}
 	var first error
 	for _, it := range items {
 		if err := s.Set(ctx, it.Key, it.Value, it.TTL); err != nil {
@@ -58,6 +70,9 @@ func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
 // every other Add, Set and Delete of key on this Store, and reports whether it stored it. A refused write
 // returns false and an error wrapping store.ErrNotStored.
 func (s *Store) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if err := store.CheckKey(backend, "add", key); err != nil {
+		return false, err
+	}
 	h := s.hash(key)
 	st := s.stripe(h)
 	if err := s.begin(ctx, st, "add", key); err != nil {

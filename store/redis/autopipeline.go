@@ -28,7 +28,7 @@ func autoPipeliner(client goredis.UniversalClient) (*goredis.AutoPipeliner, erro
 		return nil, fmt.Errorf("redis: AutoPipeline: unsupported client type %T", client)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("redis: AutoPipeline: %w", err)
+		return nil, fmt.Errorf("redis: AutoPipeline: %w", bareError{err})
 	}
 	return ap, nil
 }

@@ -8,13 +8,17 @@ import (
 )
 
 // forEachNode calls fn once per node holding data: every master of a Cluster (concurrently, with the
-// master's own client), or the client itself otherwise. It returns the first error.
+// master's own client), or the client itself otherwise. It returns the first error; on a Cluster that
+// error names the master it came from (see nodeError), so classify reports that address.
 func (s *Store) forEachNode(ctx context.Context, fn func(ctx context.Context, node goredis.Cmdable) error) error {
 	if s.cluster == nil {
 		return fn(ctx, s.client)
 	}
 	return s.cluster.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
-		return fn(ctx, c)
+		if err := fn(ctx, c); err != nil {
+			return &nodeError{addr: c.Options().Addr, err: err}
+		}
+		return nil
 	})
 }
 

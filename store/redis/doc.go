@@ -28,7 +28,11 @@
 // cachekit reads these options and removes them before the rest of the query goes to go-redis'
 // ParseURL / ParseClusterURL / ParseFailoverURL, which accept their documented options (client_name,
 // protocol, min_idle_conns, skip_verify, db, ...) and reject unknown ones; every rejection is an error
-// wrapping store.ErrInvalidURL that names the option.
+// wrapping store.ErrInvalidURL that names the option. Every option, ours or go-redis', is given at most
+// once (addr, on Cluster and Sentinel URLs, may repeat): go-redis would silently keep the last value, so
+// "?db=3&db=4" is an error, and so is a database in the path that the db option contradicts ("/5?db=7";
+// "/5?db=5" is accepted). A Cluster URL takes no database at all. A URL that does not parse is reported
+// with url.Parse's reason (bad port, invalid escape) and the password redacted (store.ParseURL).
 //
 //	dial_timeout=500ms    time to establish a connection (DefaultDialTimeout)
 //	read_timeout=500ms    time to wait for a reply (DefaultReadTimeout)
@@ -59,9 +63,18 @@
 // UNLINK, in batches that never span slots. Nothing in this package sends KEYS, FLUSHDB or FLUSHALL.
 //
 // Errors are *store.OpError values: a miss wraps store.ErrNotFound; an unreachable or unresponsive server
-// wraps store.ErrUnavailable and names the address (see UnavailableError); a cancelled or expired context
-// wraps the context's error; a closed Store wraps store.ErrClosed; an OOM refusal under noeviction wraps
-// store.ErrNotStored.
+// wraps store.ErrUnavailable and names the address (see UnavailableError); a refused password (WRONGPASS,
+// NOAUTH) or an ACL denial (NOPERM) wraps store.ErrDenied and names the address, never the password (see
+// DeniedError); a cancelled or expired context wraps the context's error; a closed Store wraps
+// store.ErrClosed; an OOM refusal under noeviction wraps store.ErrNotStored; the empty key is refused
+// with store.ErrInvalidKey before anything is sent (store.CheckKey).
+//
+// # Logging
+//
+// The package writes nothing to stderr or anywhere else. go-redis logs pool and connection failures
+// through one process-wide logger (stderr by default, with no per-client option in v9.23); importing
+// this package replaces it, once, with one that drops those lines. SetLogger routes them to a
+// *slog.Logger instead. This applies to every go-redis client of the process.
 //
 // # Auto-pipelining
 //

@@ -29,11 +29,59 @@ type UnavailableError struct {
 
 // Error names the address and the cause.
 func (e *UnavailableError) Error() string {
-	return fmt.Sprintf("%v: redis at %s: %v", store.ErrUnavailable, e.Addr, e.Cause)
+	return fmt.Sprintf("%v: redis at %s: %s", store.ErrUnavailable, e.Addr, causeText(e.Cause))
 }
 
 // Unwrap returns store.ErrUnavailable.
 func (e *UnavailableError) Unwrap() error { return store.ErrUnavailable }
+
+// DeniedError is the cause inside an *store.OpError when Redis refused authentication (WRONGPASS, NOAUTH:
+// a wrong or missing password, on connecting or on a command) or permission (NOPERM: an ACL user lacking
+// the command or key). It matches store.ErrDenied with errors.Is, and its message names the address and
+// Redis's reply, which never contains the password. Cause keeps the go-redis error, not unwrapped.
+type DeniedError struct {
+	Addr  string // the node address that refused, or the configured endpoint when unknown
+	Cause error  // the go-redis error carrying Redis's reply
+}
+
+// Error names the address and Redis's reply.
+func (e *DeniedError) Error() string {
+	return fmt.Sprintf("%v: redis at %s: %s", store.ErrDenied, e.Addr, causeText(e.Cause))
+}
+
+// Unwrap returns store.ErrDenied.
+func (e *DeniedError) Unwrap() error { return store.ErrDenied }
+
+// causeText is a go-redis error's text without go-redis' own "redis: " prefix, for messages that already
+// say "redis" (so none reads "redis: redis: ...").
+func causeText(err error) string {
+	return trimRedisPrefix(err.Error())
+}
+
+// trimRedisPrefix removes every leading "redis: " from a go-redis message.
+func trimRedisPrefix(msg string) string {
+	for strings.HasPrefix(msg, "redis: ") {
+		msg = msg[len("redis: "):]
+	}
+	return msg
+}
+
+// bareError shows a go-redis error without its "redis: " prefix and unwraps to it, for wrapping with %w
+// under a message that already starts with "redis: ".
+type bareError struct{ err error }
+
+func (e bareError) Error() string { return causeText(e.err) }
+func (e bareError) Unwrap() error { return e.err }
+
+// nodeError ties a failure to the node it happened on (forEachNode's callers on a Cluster), so that
+// classify can name that node rather than the configured endpoints. It is transparent otherwise.
+type nodeError struct {
+	addr string
+	err  error
+}
+
+func (e *nodeError) Error() string { return e.err.Error() }
+func (e *nodeError) Unwrap() error { return e.err }
 
 // opErr wraps a go-redis error (never nil) into an *store.OpError with the sentinel it means.
 func (s *Store) opErr(ctx context.Context, op, key string, err error) error {
@@ -54,14 +102,23 @@ func (s *Store) classify(ctx context.Context, err error) error {
 	case s.closed.Load(), errors.Is(err, goredis.ErrClosed):
 		// Close ran while the call was in flight (its connection was closed under it), or a caller closed
 		// the client it gave to New.
-		return fmt.Errorf("%w: %v", store.ErrClosed, err)
+		return fmt.Errorf("%w: %s", store.ErrClosed, causeText(err))
 	case goredis.IsOOMError(err):
 		// maxmemory reached under noeviction: the write was refused, the closest sentinel is ErrNotStored.
-		return fmt.Errorf("%w: %v", store.ErrNotStored, err)
+		return fmt.Errorf("%w: %s", store.ErrNotStored, causeText(err))
+	case isDenied(err):
+		return &DeniedError{Addr: s.failedAddr(err), Cause: err}
 	case isUnavailable(err):
 		return &UnavailableError{Addr: s.failedAddr(err), Cause: err}
 	}
 	return err
+}
+
+// isDenied reports whether err is Redis refusing authentication (WRONGPASS, NOAUTH, "unauthenticated"
+// after a password change; on connecting, when go-redis sends AUTH or HELLO, or on a command) or
+// permission (NOPERM).
+func isDenied(err error) bool {
+	return goredis.IsAuthError(err) || goredis.IsPermissionError(err)
 }
 
 // ctxDone reports whether ctx is cancelled or past its deadline (the deadline check covers the moment
@@ -100,6 +157,10 @@ func isUnavailable(err error) bool {
 // failedAddr names the address that failed: the network error's remote address when there is one (the
 // actual node on a Cluster or behind Sentinel), else the store's configured endpoint.
 func (s *Store) failedAddr(err error) string {
+	var ne *nodeError
+	if errors.As(err, &ne) && ne.addr != "" {
+		return ne.addr
+	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Addr != nil {
 		return opErr.Addr.String()
@@ -107,14 +168,11 @@ func (s *Store) failedAddr(err error) string {
 	return s.endpoint
 }
 
-// Precomputed argument errors; they carry no key, so the *OpError around them supplies it.
-var (
-	errEmptyKey = fmt.Errorf("%w: empty key", store.ErrInvalidKey)
-	errTTL      = fmt.Errorf("%w: ttl must be > 0", store.ErrInvalidTTL)
-)
+// errTTL is the precomputed TTL argument error; it carries no key, so the *OpError around it supplies it.
+var errTTL = fmt.Errorf("%w: ttl must be > 0", store.ErrInvalidTTL)
 
-// checkCall returns the error a call must fail with before touching the network: closed store, done
-// context, empty key. It is nil on the fast path.
+// checkCall returns the error a call must fail with before touching the network: closed store or done
+// context (keys are checked by check, store.CheckKeys and store.CheckItems). It is nil on the fast path.
 func (s *Store) checkCall(ctx context.Context, op, key string) error {
 	if s.closed.Load() {
 		return &store.OpError{Op: op, Key: key, Backend: backendName, Err: store.ErrClosed}

@@ -21,10 +21,7 @@ func (s *Store) check(ctx context.Context, op, key string) error {
 	if err := s.checkCall(ctx, op, key); err != nil {
 		return err
 	}
-	if key == "" {
-		return &store.OpError{Op: op, Backend: backendName, Err: errEmptyKey}
-	}
-	return nil
+	return store.CheckKey(backendName, op, key)
 }
 
 // checkTTL rounds a valid TTL up to whole milliseconds (what SET PX takes; go-redis would otherwise log
@@ -72,10 +69,8 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	if err := s.checkCall(ctx, "get_many", ""); err != nil {
 		return nil, err
 	}
-	for _, k := range keys {
-		if k == "" {
-			return nil, &store.OpError{Op: "get_many", Backend: backendName, Err: errEmptyKey}
-		}
+	if err := store.CheckKeys(backendName, "get_many", keys); err != nil {
+		return nil, err
 	}
 	if len(keys) == 0 {
 		return map[string][]byte{}, nil
@@ -147,11 +142,11 @@ func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
 	if err := s.checkCall(ctx, "set_many", ""); err != nil {
 		return err
 	}
+	if err := store.CheckItems(backendName, "set_many", items); err != nil {
+		return err
+	}
 	ttls := make([]time.Duration, len(items))
 	for i, it := range items {
-		if it.Key == "" {
-			return &store.OpError{Op: "set_many", Backend: backendName, Err: errEmptyKey}
-		}
 		ttl, err := checkTTL("set_many", it.Key, it.TTL)
 		if err != nil {
 			return err
@@ -197,10 +192,8 @@ func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
 	if err := s.checkCall(ctx, "delete", ""); err != nil {
 		return 0, err
 	}
-	for _, k := range keys {
-		if k == "" {
-			return 0, &store.OpError{Op: "delete", Backend: backendName, Err: errEmptyKey}
-		}
+	if err := store.CheckKeys(backendName, "delete", keys); err != nil {
+		return 0, err
 	}
 	if len(keys) == 0 {
 		return 0, nil

@@ -32,12 +32,23 @@ var unknownServerStats = serverStats{keys: -1, used: -1, peak: -1, max: -1, evic
 // current), INFO memory and INFO stats only when the figures last read are older than
 // Options.StatsMaxAge, so frequent calls stay cheap. PolicyNote says why a requested eviction policy is
 // not in force (see EnsureEvictionPolicy). When the server cannot be read, the error is returned with
-// the server fields at -1.
+// the server fields at -1, and Hits and Misses still set.
+//
+// Bound: the server figures are waited for at most (1+MaxRetries) × ReadTimeout of the client, retries
+// and their backoff included (1 s with the URL defaults: read_timeout=500ms, max_retries=1), or less when
+// ctx ends sooner; past it Stats fails with an error wrapping store.ErrUnavailable. (A client given to New
+// without ContextTimeoutEnabled may overrun that by one ReadTimeout; one without a read timeout is
+// bounded by ctx only.)
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	if err := s.checkCall(ctx, "stats", ""); err != nil {
 		return store.Stats{}, err
 	}
-	srv, err := s.serverStats(ctx)
+	sctx, cancel := ctx, context.CancelFunc(func() {})
+	if s.statsTimeout > 0 {
+		sctx, cancel = context.WithTimeout(ctx, s.statsTimeout)
+	}
+	srv, err := s.serverStats(sctx)
+	cancel()
 	st := store.Stats{
 		Backend:        backendName,
 		Hits:           s.hits.Load(),
@@ -126,6 +137,15 @@ func (s *Store) serverStats(ctx context.Context) (serverStats, error) {
 	sum.policy = strings.Join(names, ",")
 	s.statsCache, s.statsAt = sum, time.Now()
 	return sum, nil
+}
+
+// statsBudget is Stats' bound for a client's options: (1+maxRetries) × readTimeout, or 0 (no bound of
+// its own) when reads have no timeout.
+func statsBudget(readTimeout time.Duration, maxRetries int) time.Duration {
+	if readTimeout <= 0 {
+		return 0
+	}
+	return time.Duration(1+max(maxRetries, 0)) * readTimeout
 }
 
 // invalidateStats makes the next Stats fetch fresh figures (after a policy change, say).

@@ -64,6 +64,8 @@ type Store struct {
 	desc    string // String(), credentials redacted
 	// endpoint names the configured address(es) in errors when the failing node is not known.
 	endpoint string
+	// statsTimeout bounds Stats' server round trips (see statsBudget); 0: only ctx bounds them.
+	statsTimeout time.Duration
 
 	closed       atomic.Bool
 	hits, misses atomic.Int64
@@ -109,6 +111,12 @@ func newStore(client goredis.UniversalClient, opts Options, owns bool, desc, end
 	}
 	s := &Store{client: client, opts: opts, owns: owns, desc: desc, endpoint: endpoint}
 	s.cluster, _ = client.(*goredis.ClusterClient)
+	switch c := client.(type) {
+	case *goredis.ClusterClient:
+		s.statsTimeout = statsBudget(c.Options().ReadTimeout, c.Options().MaxRetries)
+	case *goredis.Client:
+		s.statsTimeout = statsBudget(c.Options().ReadTimeout, c.Options().MaxRetries)
+	}
 	if opts.AutoPipeline {
 		ap, err := autoPipeliner(client)
 		if err != nil {
@@ -143,8 +151,13 @@ func (s *Store) Client() goredis.UniversalClient { return s.client }
 // String describes the store ("redis redis://user:xxxxx@host:6379/0"); it never contains a password.
 func (s *Store) String() string { return s.desc }
 
-// Ping checks that every node answers (every master on a Cluster). Opening a Store does not contact
-// Redis, so a service can start while Redis is down; call Ping to fail fast instead.
+// Ping checks that every node answers PING (every master of a Cluster, concurrently; the master behind
+// Sentinel), as store.Pinger describes. Opening a Store does not contact Redis, so a service can start
+// while Redis is down; call Ping to fail fast instead. It honours ctx and is bounded by the client's
+// timeouts and retries (about (1+max_retries) dial or read timeouts on a dead server). A failure is an
+// *store.OpError with op "ping" wrapping store.ErrUnavailable (unreachable or silent; the message names
+// the node) or store.ErrDenied (wrong or missing password, or an ACL user not allowed to PING; see
+// DeniedError), store.ErrClosed after Close, or ctx's error.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.checkCall(ctx, "ping", ""); err != nil {
 		return err
@@ -174,4 +187,7 @@ func (s *Store) Close() error {
 	return nil
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Pinger = (*Store)(nil)
+)

@@ -58,10 +58,8 @@ func (s *Store) GetManyWithTTL(ctx context.Context, keys []string) (map[string]s
 	if err := s.checkCall(ctx, "get_many", ""); err != nil {
 		return nil, err
 	}
-	for _, k := range keys {
-		if k == "" {
-			return nil, &store.OpError{Op: "get_many", Backend: backendName, Err: errEmptyKey}
-		}
+	if err := store.CheckKeys(backendName, "get_many", keys); err != nil {
+		return nil, err
 	}
 	out := make(map[string]store.ValueTTL, len(keys))
 	if len(keys) == 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,9 +84,9 @@ func openURL(ctx context.Context, u *url.URL) (store.Store, error) {
 // Open opens a Store by URL (see the package documentation for schemes and options). It is what
 // store.Open does for these schemes, with the concrete type returned.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
-	u, err := url.Parse(rawURL)
+	u, err := store.ParseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: cannot parse %q", store.ErrInvalidURL, store.Redact(rawURL))
+		return nil, err
 	}
 	cfg, err := parseURL(u)
 	if err != nil {
@@ -101,6 +102,8 @@ func parseURL(u *url.URL) (*config, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", store.ErrInvalidURL, scrub(fmt.Sprintf(format, args...), password))
 	}
+	sentinel := strings.HasSuffix(u.Scheme, "+sentinel")
+	cluster := strings.HasSuffix(u.Scheme, "+cluster")
 
 	q := store.NewQuery(u.Query())
 	t := tuning{
@@ -125,15 +128,16 @@ func parseURL(u *url.URL) (*config, error) {
 			q.Fail(fmt.Errorf("%w: option eviction_policy: %v", store.ErrInvalidURL, err))
 		}
 	}
-	sentinel := strings.HasSuffix(u.Scheme, "+sentinel")
 	sentinelAuth := sentinel && q.Bool("sentinel_auth", false)
 
-	// Everything we did not read goes to go-redis, which rejects what it does not know.
-	rest := q.Unread()
-	for name := range rest {
-		q.Has(name) // so that Done reports only our own option errors
-	}
+	// Everything we did not read goes to go-redis, which rejects what it does not know but silently keeps
+	// the last of a repeated option: Forward makes a repetition an error (addr is go-redis' one
+	// repeatable option, on cluster and sentinel URLs).
+	rest := q.Forward("addr")
 	if err := q.Done(); err != nil {
+		return nil, err
+	}
+	if err := checkDB(u, rest, sentinel, cluster); err != nil {
 		return nil, err
 	}
 
@@ -144,7 +148,7 @@ func parseURL(u *url.URL) (*config, error) {
 	switch {
 	case sentinel:
 		err = cfg.parseSentinel(u, &gu, rest, sentinelAuth)
-	case strings.HasSuffix(u.Scheme, "+cluster"):
+	case cluster:
 		if strings.Trim(u.Path, "/") != "" {
 			return nil, fail("%s: a cluster has no databases, so the URL takes no path (got %q)", u.Scheme, u.Path)
 		}
@@ -159,7 +163,7 @@ func parseURL(u *url.URL) (*config, error) {
 		}
 	}
 	if err != nil {
-		return nil, fail("%s: %v", u.Scheme, err)
+		return nil, fail("%s: %s", u.Scheme, causeText(err)) // never "redis: redis: ..."
 	}
 	cfg.apply(t)
 	cfg.desc = "redis " + u.Redacted()
@@ -287,7 +291,7 @@ func (cfg *config) newClient() (client goredis.UniversalClient, err error) {
 			case cfg.cluster != nil:
 				password = cfg.cluster.Password
 			}
-			client, err = nil, fmt.Errorf("%w: go-redis rejected the options: %s", store.ErrInvalidURL, scrub(fmt.Sprint(r), password))
+			client, err = nil, fmt.Errorf("%w: go-redis rejected the options: %s", store.ErrInvalidURL, scrub(trimRedisPrefix(fmt.Sprint(r)), password))
 		}
 	}()
 	switch {
@@ -331,4 +335,31 @@ func scrub(msg, password string) string {
 		}
 	}
 	return msg
+}
+
+// checkDB rejects a database given twice that disagrees: in the path ("/5", "/mymaster/5" on Sentinel)
+// and in the db option (go-redis would silently take the option). A Cluster has no databases, so the
+// option is refused there by name. Equal values are accepted.
+func checkDB(u *url.URL, rest url.Values, sentinel, cluster bool) error {
+	opt, hasOpt := rest["db"]
+	if !hasOpt {
+		return nil
+	}
+	if cluster {
+		return fmt.Errorf("%w: %s: option db is not accepted: a cluster has only database 0", store.ErrInvalidURL, u.Scheme)
+	}
+	segs := strings.FieldsFunc(u.Path, func(r rune) bool { return r == '/' })
+	if sentinel && len(segs) > 0 {
+		segs = segs[1:] // the master name
+	}
+	if u.Scheme == "unix" || len(segs) != 1 || len(opt) != 1 {
+		return nil // no path database (a unix path is the socket); go-redis reports malformed paths
+	}
+	pathDB, errPath := strconv.Atoi(segs[0])
+	optDB, errOpt := strconv.Atoi(opt[0])
+	if errPath != nil || errOpt != nil || pathDB == optDB {
+		return nil // go-redis reports a database that is not a number
+	}
+	return fmt.Errorf("%w: %s: the path selects database %d but option db=%d; give the database once",
+		store.ErrInvalidURL, u.Scheme, pathDB, optDB)
 }

@@ -15,7 +15,10 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	if s.closed.Load() {
 		return nil, opErr("get", key, store.ErrClosed)
 	}
-	v, err := s.l1.Get(ctx, key) // L1 checks ctx and the key
+	if err := store.CheckKey(backendName, "get", key); err != nil {
+		return nil, err
+	}
+	v, err := s.l1.Get(ctx, key) // L1 checks ctx
 	if err == nil {
 		return v, nil
 	}
@@ -69,6 +72,9 @@ func (s *Store) readL2(ctx context.Context, key string) ([]byte, time.Duration, 
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
 	if s.closed.Load() {
 		return nil, opErr("get_many", "", store.ErrClosed)
+	}
+	if err := store.CheckKeys(backendName, "get_many", keys); err != nil {
+		return nil, err
 	}
 	hits, err := s.l1.GetMany(ctx, keys)
 	if err != nil {
@@ -154,6 +160,9 @@ func (s *Store) readManyL2(ctx context.Context, keys []string) (map[string]store
 // TTL returns key's remaining lifetime in L2, the source of truth.
 func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
 	if err := s.check(ctx, "ttl", key); err != nil {
+		return 0, err
+	}
+	if err := store.CheckKey(backendName, "ttl", key); err != nil {
 		return 0, err
 	}
 	l2ctx, cancel := s.l2ctx(ctx)

@@ -183,10 +183,8 @@ func (s *Store) check(ctx context.Context, op, key string) error {
 	return nil
 }
 
-var (
-	errEmptyKey = fmt.Errorf("%w: empty key", store.ErrInvalidKey)
-	errTTL      = fmt.Errorf("%w: ttl must be > 0", store.ErrInvalidTTL)
-)
+// errTTL is the cause of a TTL refusal; the *OpError around it supplies the key.
+var errTTL = fmt.Errorf("%w: ttl must be > 0", store.ErrInvalidTTL)
 
 // noCancel is the CancelFunc of a context that l2ctx did not derive.
 func noCancel() {}

@@ -28,6 +28,9 @@ func (s *Store) View(ctx context.Context, key string, fn func(value []byte) erro
 	if fn == nil {
 		return opErr("get", key, errors.New("View: fn is nil"))
 	}
+	if err := store.CheckKey(backendName, "get", key); err != nil {
+		return err
+	}
 	if l1, ok := s.l1.(store.Viewer); ok {
 		err := l1.View(ctx, key, fn) // L1 checks ctx and the key
 		if err == nil || !errors.Is(err, store.ErrNotFound) {
@@ -64,8 +67,11 @@ func (s *Store) GetDecoded(ctx context.Context, key string, d store.Decoder) (an
 	if s.closed.Load() {
 		return nil, opErr("get", key, store.ErrClosed)
 	}
+	if err := store.CheckKey(backendName, "get", key); err != nil {
+		return nil, err
+	}
 	if l1, ok := s.l1.(store.DecodedCache); ok {
-		v, err := l1.GetDecoded(ctx, key, d) // L1 checks ctx, the key and d
+		v, err := l1.GetDecoded(ctx, key, d) // L1 checks ctx and d
 		if err == nil || !errors.Is(err, store.ErrNotFound) {
 			return v, err
 		}

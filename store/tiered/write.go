@@ -35,10 +35,10 @@ func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
 	if err := s.check(ctx, "set_many", ""); err != nil {
 		return err
 	}
+	if err := store.CheckItems(backendName, "set_many", items); err != nil {
+		return err
+	}
 	for _, it := range items {
-		if it.Key == "" {
-			return opErr("set_many", "", errEmptyKey)
-		}
 		if it.TTL <= 0 {
 			return opErr("set_many", it.Key, errTTL)
 		}
@@ -98,10 +98,8 @@ func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
 	if err := s.check(ctx, "delete", ""); err != nil {
 		return 0, err
 	}
-	for _, k := range keys {
-		if k == "" {
-			return 0, opErr("delete", "", errEmptyKey)
-		}
+	if err := store.CheckKeys(backendName, "delete", keys); err != nil {
+		return 0, err
 	}
 	if len(keys) == 0 {
 		return 0, nil
@@ -143,8 +141,8 @@ func (s *Store) checkWrite(ctx context.Context, op, key string, ttl time.Duratio
 	if err := s.check(ctx, op, key); err != nil {
 		return err
 	}
-	if key == "" {
-		return opErr(op, "", errEmptyKey)
+	if err := store.CheckKey(backendName, op, key); err != nil {
+		return err
 	}
 	if ttl <= 0 {
 		return opErr(op, key, errTTL)
