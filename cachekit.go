@@ -47,6 +47,7 @@ var (
 	ErrInvalidKey  = store.ErrInvalidKey
 	ErrInvalidTTL  = store.ErrInvalidTTL
 	ErrUnavailable = store.ErrUnavailable
+	ErrDenied      = store.ErrDenied // authentication or permission refused; names the address
 	ErrInvalidURL  = store.ErrInvalidURL
 	// ErrTypeMismatch means a well-formed stored value that does not fit the caller's Go type (another
 	// writer, an older release or the Python bot may own it). The entry is kept and the destination left
@@ -66,11 +67,16 @@ type Cache struct {
 	kindTTL    map[string]time.Duration
 	warmLimit  int
 
-	flights flights
-	closed  atomic.Bool
-	counts  counters
-	nsKeys  nsKeyCounter
-	stats   time.Duration // bound of Stats' server part
+	policies      map[string]Policy
+	defaultPolicy Policy
+	now           func() time.Time
+
+	flights  flights
+	failures failures // recent load failures and negative results, per key
+	closed   atomic.Bool
+	counts   counters
+	nsKeys   nsKeyCounter
+	stats    time.Duration // bound of Stats' server part
 
 	bg     context.Context // ends at Close: background work (the namespace key count)
 	stopBg context.CancelFunc
@@ -99,6 +105,10 @@ func New(s store.Store, opts ...Option) (*Cache, error) {
 		kindTTL:    o.kindTTL,
 		warmLimit:  o.warmLimit,
 		stats:      o.statsTimeout,
+
+		policies:      o.policies,
+		defaultPolicy: o.defaultPolicy,
+		now:           o.now,
 	}
 	c.bg, c.stopBg = context.WithCancel(context.Background())
 	// Asserted once: an assertion to an interface type costs a lookup per read otherwise.

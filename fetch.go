@@ -3,102 +3,313 @@ package cachekit
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"reflect"
 	"runtime/debug"
-	"sync"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/cachekit/cachekit/codec"
 )
 
-// Fetch returns the value cached under the relative key or, on a miss, loads it with load, caches it for
-// ttl (0 = configured) and returns it. What Fetch returns is the caller's own on every backend (a hit is
-// decoded as Get decodes it; use View for the shared, read-only form).
+// Result is a value Fetch returned, with what a caller needs to judge it.
+type Result[T any] struct {
+	Value T
+	// Cached is true when the value came from the cache, false when this call (or the load it joined)
+	// loaded it.
+	Cached bool
+	// Stale is true when the value is past its fresh TTL: served while a background refresh runs
+	// (Policy.StaleWhileRevalidate) or instead of a failed or slow load (Policy.FailSafe).
+	Stale bool
+	// WrittenAt is when the loader produced the value, carried in the value's envelope from process to
+	// process and from L2 into L1; zero when unknown (a value written by Set or by the Python bot).
+	WrittenAt time.Time
+	// FreshUntil is when the value stops being fresh; zero when it has no fresh TTL of its own.
+	FreshUntil time.Time
+	// Age is how old the value is by the Cache's clock (0 when WrittenAt is unknown).
+	Age time.Duration
+	// LoadErr is the load failure a fail-safe value stands in for; nil otherwise.
+	LoadErr error
+}
+
+// FetchOption adjusts one Fetch call.
+type FetchOption func(*fetchOptions)
+
+type fetchOptions struct {
+	policy    Policy
+	hasPolicy bool
+	maxAge    time.Duration
+}
+
+// MaxAge makes a Fetch never return a value older than d (by its WrittenAt), loading instead: trading
+// code bounding price staleness. A value of unknown age counts as too old. If that load fails, no older
+// value is served in its place: the error comes back.
+func MaxAge(d time.Duration) FetchOption { return func(o *fetchOptions) { o.maxAge = d } }
+
+// FetchPolicy replaces the key's policy (see Policy) for one call.
+func FetchPolicy(p Policy) FetchOption {
+	return func(o *fetchOptions) { o.policy, o.hasPolicy = p, true }
+}
+
+// Fetch returns the value cached under the relative key or, on a miss, loads it with load, caches it and
+// returns it: FetchResult without the metadata. What Fetch returns is the caller's own on every backend
+// (use View for the shared, read-only form).
+func Fetch[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, load func(ctx context.Context) (T, error), opts ...FetchOption) (T, error) {
+	r, err := FetchResult(ctx, c, key, ttl, load, opts...)
+	return r.Value, err
+}
+
+// FetchResult is read-through with the key's Policy (see Policy for a value's life: fresh, stale while
+// revalidating, fail-safe), returning the value with its metadata. ttl is the fresh TTL (0 = configured,
+// see TTLFor); the store keeps the value for ttl plus the policy's stale window.
 //
-// Concurrent Fetches of one key and one type T in this process share one load (singleflight): 100
-// concurrent misses call load once. The caller whose load ran gets the loaded value itself; every other
-// caller gets its own copy, decoded from the encoded value. Fetches of one key with different types never
-// share a load.
+// Loads: concurrent Fetches of one key and type in this process share one load. The caller whose call
+// started the load gets the loaded value itself; every other caller its own copy, decoded from the
+// encoded value; Fetches of one key with different types never share a load. A load runs with the
+// starting caller's context values, without its cancellation, bounded by Policy.HardTimeout; each caller
+// stops waiting when its own ctx is done. The loaded value is returned the moment it exists: writing it
+// to the store happens behind it, so a slow or failing store never delays it.
 //
-// load runs with the first caller's context values but without its cancellation, so one caller giving up
-// does not fail the others; each caller still stops waiting when its own ctx is done. Give load its own
-// timeout. A panic in load is recovered and returned to every waiting caller as a *LoaderPanicError
-// (ErrLoaderPanic); nothing is cached. A load error is returned as is and nothing is cached. A value that
-// cannot be encoded is an error wrapping codec.ErrEncode.
-//
-// Fetch never fails because of the store: when reading or writing the store fails for any reason other
-// than the caller's own (invalid key or TTL, closed Cache, ctx done), Fetch loads, returns the loaded
-// value and counts the failure in Counters.StoreErrors. A stored value that does not fit T is loaded
-// again and overwritten (Counters.TypeMismatches); a corrupt one is deleted and loaded.
-func Fetch[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, load func(ctx context.Context) (T, error)) (T, error) {
-	var zero T
-	var v T
-	err := c.Get(ctx, key, &v)
-	switch {
-	case err == nil:
-		return v, nil
-	case isMiss(err), errors.Is(err, ErrTypeMismatch):
-	case isCallerError(err) || ctx.Err() != nil:
+// Failures: a panic in load is a *LoaderPanicError (ErrLoaderPanic). A failed load is served by a
+// fail-safe value when one exists (Stale, LoadErr set) and its error returned otherwise; either way the
+// loader is not called again for the key for Policy.FailBackoff. A result wrapping ErrNoValue is
+// remembered for Policy.NegativeTTL. A value that cannot be encoded is an error wrapping codec.ErrEncode.
+// Fetch never fails because of the store: when a store call fails for any reason but the caller's own
+// (invalid key or TTL, closed Cache, ctx done), Fetch loads and serves the loaded value, counting the
+// failure in Counters.StoreErrors. When ctx has a deadline, the store read gets at most a quarter of
+// the time left, so the loader always has most of it. A stored value that does not fit T is loaded again
+// and overwritten (Counters.TypeMismatches); a corrupt one is deleted and loaded.
+func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, load func(ctx context.Context) (T, error), opts ...FetchOption) (Result[T], error) {
+	var zero Result[T]
+	if err := c.check(ctx, "fetch", key); err != nil {
 		return zero, err
-	default:
-		c.counts.storeErrors.Add(1)
 	}
-	if ttl, err = c.resolveTTL("fetch", key, ttl); err != nil {
+	ttl, err := c.resolveTTL("fetch", key, ttl)
+	if err != nil {
 		return zero, err
 	}
 	full, err := c.fullKey("fetch", key)
 	if err != nil {
 		return zero, err
 	}
-	var ran bool // set by the flight's function only when it is this caller's
-	ch := c.flights.group(reflect.TypeFor[T]()).DoChan(full, func() (any, error) {
-		ran = true
-		return runLoad(ctx, c, key, ttl, load)
-	})
+	fo := fetchOptions{policy: c.policyFor(key)}
+	for _, opt := range opts {
+		opt(&fo)
+	}
+	p := fo.policy
+	job := &loadJob[T]{c: c, key: key, full: full, ttl: ttl, p: p, load: load, ctx: context.WithoutCancel(ctx), maxAge: fo.maxAge}
+
+	// 1. The cache.
+	var fallback *Result[T] // a fail-safe value, if the cache holds one
+	var v T
+	readCtx, cancel := storeShare(ctx)
+	m, err := c.get(readCtx, "fetch", key, &v)
+	cancel()
+	now := c.now()
+	switch {
+	case err == nil:
+		r := Result[T]{Value: v, Cached: true, WrittenAt: m.WrittenAt, FreshUntil: m.SoftExpiry}
+		if !m.WrittenAt.IsZero() {
+			r.Age = now.Sub(m.WrittenAt)
+		}
+		tooOld := fo.maxAge > 0 && (m.WrittenAt.IsZero() || r.Age > fo.maxAge)
+		fresh := m.SoftExpiry.IsZero() || now.Before(m.SoftExpiry)
+		switch {
+		case tooOld:
+		case fresh:
+			if p.EarlyRefresh > 0 && earlyRefreshDue(m, now, p.EarlyRefresh) {
+				job.startInBackground(m)
+			}
+			return r, nil
+		default:
+			r.Stale = true
+			past := now.Sub(m.SoftExpiry)
+			if past < p.StaleWhileRevalidate {
+				if c.failures.get(full, now) == nil { // no refresh while a failure backs off
+					job.startInBackground(m)
+				}
+				return r, nil
+			}
+			if past < p.FailSafe {
+				fallback = &r
+			}
+		}
+	case isMiss(err), errors.Is(err, ErrTypeMismatch):
+	case isCallerError(err) || ctx.Err() != nil:
+		return zero, err
+	default:
+		c.counts.storeErrors.Add(1)
+	}
+
+	// 2. A recent failure or negative result of this key answers without calling the loader.
+	if f := c.failures.get(full, now); f != nil {
+		if fallback != nil && !errors.Is(f.err, ErrNoValue) {
+			fallback.LoadErr = f.err
+			return *fallback, nil
+		}
+		return zero, f.err
+	}
+
+	// 3. Load, sharing the flight of this key and type.
+	fl, started := job.start()
+	var soft <-chan time.Time
+	if fallback != nil && p.SoftTimeout > 0 {
+		t := time.NewTimer(p.SoftTimeout)
+		defer t.Stop()
+		soft = t.C
+	}
 	select {
 	case <-ctx.Done():
 		return zero, opErr("fetch", key, ctx.Err())
-	case res := <-ch:
-		if res.Err != nil {
-			return zero, res.Err
-		}
-		l := res.Val.(loaded[T]) // the group is T's own: nothing else is ever stored in it
-		if ran {
-			return l.val, nil
-		}
-		c.counts.coalesced.Add(1)
-		var own T
-		if _, err := codec.Decode(l.data, &own); err != nil {
-			// Cannot happen for a value that encoded, short of a type whose encoding does not decode.
-			return zero, opErr("fetch", key, err)
-		}
-		return own, nil
+	case <-soft: // the load goes on and updates the cache when it lands
+		return *fallback, nil
+	case <-fl.ready:
 	}
+	if fl.err != nil {
+		if fallback != nil && !errors.Is(fl.err, ErrNoValue) {
+			fallback.LoadErr = fl.err
+			return *fallback, nil
+		}
+		return zero, fl.err
+	}
+	r := Result[T]{WrittenAt: fl.meta.WrittenAt, FreshUntil: fl.meta.SoftExpiry}
+	if !r.WrittenAt.IsZero() {
+		r.Age = max(0, c.now().Sub(r.WrittenAt))
+	}
+	if started {
+		r.Value = fl.val.(T)
+		return r, nil
+	}
+	c.counts.coalesced.Add(1)
+	if _, err := codec.Decode(fl.data, &r.Value); err != nil {
+		// Cannot happen for a value that encoded, short of a type whose encoding does not decode.
+		return zero, opErr("fetch", key, err)
+	}
+	return r, nil
 }
 
-// loaded is a flight's result: the loaded value and its encoding, from which waiters decode their own.
-type loaded[T any] struct {
-	val  T
-	data []byte
+// storeShare bounds a store call inside Fetch to a quarter of ctx's remaining time, when it has a
+// deadline, so the loader keeps most of it.
+func storeShare(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok {
+		return context.WithTimeout(ctx, time.Until(d)/4)
+	}
+	return ctx, func() {}
 }
 
-// runLoad calls load with panics recovered, encodes its value and caches it. It runs in the flight.
-func runLoad[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, load func(context.Context) (T, error)) (any, error) {
-	loadCtx := context.WithoutCancel(ctx)
-	val, err := callLoader(c, key, func() (T, error) { return load(loadCtx) })
-	if err != nil {
-		return nil, err
+// earlyRefreshDue reports, at random, whether a fresh value should be refreshed before it expires: never
+// before (1-f) of its fresh TTL has passed, then with a probability rising linearly to 1 at expiry.
+func earlyRefreshDue(m codec.Meta, now time.Time, f float64) bool {
+	if m.WrittenAt.IsZero() || m.SoftExpiry.IsZero() {
+		return false
 	}
-	full, ttl, data, err := c.prepareSet(loadCtx, "fetch", key, val, ttl)
-	if err != nil {
-		return nil, err
+	life := m.SoftExpiry.Sub(m.WrittenAt)
+	if life <= 0 {
+		return false
 	}
-	if err := c.st.Set(loadCtx, full, data, ttl); err != nil {
+	elapsed := float64(now.Sub(m.WrittenAt)) / float64(life)
+	start := 1 - f
+	return elapsed > start && rand.Float64() < (elapsed-start)/f
+}
+
+// loadJob is one load of a key: what it needs to run in the background and to write its result.
+type loadJob[T any] struct {
+	c         *Cache
+	key, full string
+	ttl       time.Duration // fresh TTL
+	p         Policy
+	load      func(context.Context) (T, error)
+	ctx       context.Context // the starting caller's values, never cancelled
+	maxAge    time.Duration   // the caller's MaxAge, 0 for none
+	refresh   bool            // a refresh of a value still usable, written at refreshOf
+	refreshOf time.Time
+}
+
+// start joins the flight of the job's key and type, starting the load when none runs; started says
+// whether this call started it.
+func (j *loadJob[T]) start() (*flight, bool) {
+	fl, started := j.c.flights.join(flightKey{j.full, reflect.TypeFor[T]()}, j.usable)
+	if started {
+		go j.run(fl)
+	}
+	return fl, started
+}
+
+// usable reports whether a loaded value with meta m serves this job's caller: not past its fresh time,
+// not older than MaxAge, and for a refresh newer than the value refreshed.
+func (j *loadJob[T]) usable(m codec.Meta) bool {
+	now := j.c.now()
+	if !m.SoftExpiry.IsZero() && !now.Before(m.SoftExpiry) {
+		return false
+	}
+	if j.refresh && !m.WrittenAt.After(j.refreshOf) {
+		return false // a refresh wants a newer value than the one it refreshes
+	}
+	return j.maxAge <= 0 || (!m.WrittenAt.IsZero() && now.Sub(m.WrittenAt) <= j.maxAge)
+}
+
+// startInBackground starts a refresh unless one runs already; nobody waits for it.
+func (j *loadJob[T]) startInBackground(of codec.Meta) {
+	r := *j
+	r.refresh, r.refreshOf = true, of.WrittenAt
+	r.start()
+}
+
+// run loads, releases the waiters, then writes the value to the store and ends the flight.
+func (j *loadJob[T]) run(fl *flight) {
+	c := j.c
+	defer c.flights.end(fl)
+	ctx := j.ctx
+	if j.p.HardTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, j.p.HardTimeout)
+		defer cancel()
+	}
+	// Double-check: a flight that ended between this caller's read and its join has written its value;
+	// use it rather than loading again (one store read, against one loader call).
+	// A refresh takes only a value newer than the one it refreshes.
+	if data, err := c.st.Get(ctx, j.full); err == nil {
+		var v T
+		if m, err := codec.Decode(data, &v); err == nil && !m.SoftExpiry.IsZero() && j.usable(m) {
+			fl.finish(v, data, m, nil)
+			return
+		}
+	}
+	val, err := callLoader(c, j.key, func() (T, error) { return j.load(ctx) })
+	now := c.now()
+	if err != nil {
+		switch {
+		case errors.Is(err, ErrNoValue) && j.p.NegativeTTL > 0:
+			c.failures.put(j.full, err, now.Add(j.p.NegativeTTL))
+		case !errors.Is(err, ErrNoValue) && j.p.FailBackoff > 0:
+			c.failures.put(j.full, err, now.Add(j.p.FailBackoff))
+		}
+		fl.finish(nil, nil, codec.Meta{}, err)
+		return
+	}
+	fresh := j.ttl
+	if j.p.Jitter > 0 {
+		fresh -= time.Duration(rand.Float64() * j.p.Jitter * float64(fresh))
+	}
+	m := codec.Meta{WrittenAt: now, SoftExpiry: now.Add(fresh)}
+	data, err := c.encodeMeta("fetch", j.key, val, m)
+	if err != nil {
+		fl.finish(nil, nil, codec.Meta{}, err)
+		return
+	}
+	c.failures.clear(j.full)
+	fl.finish(val, data, m, nil)
+	// Behind the callers: the flight stays joinable (and answers at once) until the write is done, so a
+	// Fetch arriving meanwhile neither loads again nor misses.
+	keep := fresh + j.p.window()
+	if c.plainJSON {
+		keep = fresh // a plain value carries no fresh-until: it must not outlive its fresh TTL
+	}
+	if !c.flights.beginWrite(fl) {
+		return // invalidated or overwritten since the load began
+	}
+	if err := c.st.Set(j.ctx, j.full, data, keep); err != nil {
 		c.counts.storeErrors.Add(1)
 	}
-	return loaded[T]{val: val, data: data}, nil
 }
 
 // callLoader runs a loader, counting it, and turns a panic into a *LoaderPanicError.
@@ -114,16 +325,4 @@ func callLoader[T any](c *Cache, key string, load func() (T, error)) (val T, err
 		}
 	}()
 	return load()
-}
-
-// flights holds one singleflight.Group per result type, so that Fetches of one key with different
-// types never share (or mistype) a result.
-type flights struct{ byType sync.Map } // reflect.Type → *singleflight.Group
-
-func (f *flights) group(t reflect.Type) *singleflight.Group {
-	if g, ok := f.byType.Load(t); ok {
-		return g.(*singleflight.Group)
-	}
-	g, _ := f.byType.LoadOrStore(t, new(singleflight.Group))
-	return g.(*singleflight.Group)
 }

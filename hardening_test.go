@@ -212,9 +212,10 @@ func TestTypeMismatchKeepsTheEntry(t *testing.T) {
 			if err != nil || v != "mine" || loads != 1 {
 				t.Fatalf("Fetch[string] over a stored int = %q, %v, %d loads; want the loaded value", v, err, loads)
 			}
-			if err := c.Get(ctx, "balance:QRL", &s); err != nil || s != "mine" {
-				t.Fatalf("after Fetch, the entry = %q, %v; want it overwritten", s, err)
-			}
+			// Fetch writes behind its return: wait for the overwrite to land.
+			eventually(t, "the mismatched entry overwritten by Fetch", func() bool {
+				return c.Get(ctx, "balance:QRL", &s) == nil && s == "mine"
+			})
 			ct := c.Counters()
 			if ct.TypeMismatches < 3 || ct.Corrupt != 0 {
 				t.Fatalf("counters: TypeMismatches %d, Corrupt %d; want >= 3 and 0", ct.TypeMismatches, ct.Corrupt)
@@ -317,10 +318,17 @@ func TestKindTTLsWhateverWritesTheKey(t *testing.T) {
 		if _, err := c.Warm(ctx, []cachekit.WarmItem{{Key: warmKey, Load: func(context.Context) (any, error) { return 1, nil }}}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := cachekit.Fetch(ctx, c, fetchKey, 0, func(context.Context) (int, error) { return 1, nil }); err != nil {
+		r, err := cachekit.FetchResult(ctx, c, fetchKey, 0, func(context.Context) (int, error) { return 1, nil })
+		if err != nil {
 			t.Fatal(err)
 		}
-		for _, key := range []string{setKey, warmKey, fetchKey} {
+		// Fetch's fresh TTL is the kind's, shortened by the policy's jitter; the store keeps the value
+		// longer, for the stale window.
+		jitter := time.Duration(c.PolicyFor(fetchKey).Jitter * float64(d))
+		if fresh := r.FreshUntil.Sub(r.WrittenAt); fresh > d || fresh < d-jitter-time.Second {
+			t.Errorf("Fetch of %s: fresh for %v; want about %v", fetchKey, fresh, d)
+		}
+		for _, key := range []string{setKey, warmKey} {
 			got, err := c.TTL(ctx, key)
 			if err != nil || got > d || got < d-2*time.Second {
 				t.Errorf("TTL(%s) = %v, %v; want about %v", key, got, err, d)
@@ -466,5 +474,17 @@ func TestURLErrorsAndPing(t *testing.T) {
 	c.Close()
 	if err := c.Ping(ctx); !errors.Is(err, cachekit.ErrClosed) {
 		t.Fatalf("Ping after Close = %v", err)
+	}
+}
+
+// eventually waits (up to 5 s) for cond, which checks an effect that lands behind a call's return (a
+// Fetch's write). It is not a timing assertion: the bound only keeps a broken build from hanging.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: never happened", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cachekit/cachekit/keyspace"
+	"github.com/cachekit/cachekit/store"
 )
 
 // deleteBatch is how many selected keys ClearSymbol deletes per store call.
@@ -22,15 +23,23 @@ func (c *Cache) DeletePattern(ctx context.Context, relPattern string) (int, erro
 		return 0, invalidKey("delete_pattern", relPattern, err)
 	}
 	defer c.nsKeys.forget()
+	if err := c.settleMatching(ctx, func(full string) bool { return store.Match(pattern, full) }); err != nil {
+		return 0, opErr("delete_pattern", relPattern, err)
+	}
 	return c.st.DeletePattern(ctx, pattern)
 }
 
 // ClearAll deletes every key of this keyspace (namespace + version) and nothing else: never FLUSHDB.
+// Like every delete of the Cache, it comes after any Fetch write still pending in this process: a value
+// loaded before it never lands after it.
 func (c *Cache) ClearAll(ctx context.Context) (int, error) {
 	if err := c.check(ctx, "clear_all", ""); err != nil {
 		return 0, err
 	}
 	defer c.nsKeys.forget()
+	if err := c.settleMatching(ctx, func(string) bool { return true }); err != nil { // every flight is in the keyspace
+		return 0, opErr("clear_all", "", err)
+	}
 	return c.st.DeletePattern(ctx, c.ks.All())
 }
 
@@ -46,6 +55,9 @@ func (c *Cache) ClearSymbol(ctx context.Context, symbol string) (int, error) {
 		return 0, invalidKey("clear_symbol", symbol, err)
 	}
 	defer c.nsKeys.forget()
+	if err := c.settleMatching(ctx, func(full string) bool { return store.Match(sel.Pattern, full) && sel.Match(full) }); err != nil {
+		return 0, opErr("clear_symbol", symbol, err)
+	}
 	return c.deleteSelected(ctx, sel)
 }
 

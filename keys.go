@@ -5,6 +5,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/cachekit/cachekit/codec"
 	"github.com/cachekit/cachekit/keyspace"
 )
 
@@ -22,6 +23,7 @@ type lookup struct {
 	buf  []byte
 	dst  any                // Get's destination while View runs
 	err  error              // decode's error, reported by the callback
+	meta codec.Meta         // the decoded value's envelope metadata
 	view func([]byte) error // l.decode, bound once
 }
 
@@ -38,7 +40,7 @@ const maxPooledKey = 256
 // keeps; see codec's aliasing tests) and records a decode error for the Cache rather than returning it,
 // so that no store can mistake it for one of its own.
 func (l *lookup) decode(data []byte) error {
-	l.err = decodeInto(data, l.dst)
+	l.meta, l.err = decodeInto(data, l.dst)
 	return nil
 }
 
@@ -47,7 +49,7 @@ func (l *lookup) release() {
 	if cap(l.buf) > maxPooledKey {
 		return
 	}
-	l.dst, l.err = nil, nil
+	l.dst, l.err, l.meta = nil, nil, codec.Meta{}
 	lookups.Put(l)
 }
 

@@ -52,8 +52,8 @@ var cacheURLOptions = map[string]bool{"namespace": true, "version": true, "codec
 // tiered:// query stays as unescaped as it came, for the store to reject), and the options, labeled
 // labelPrefix+"name=value".
 func splitCacheOptions(rawURL, labelPrefix string) (string, []Option, error) {
-	if _, err := url.Parse(rawURL); err != nil {
-		return "", nil, badURL(err)
+	if _, err := store.ParseURL(rawURL); err != nil {
+		return "", nil, err
 	}
 	base, query, hasQuery := strings.Cut(rawURL, "?")
 	query, fragment, hasFragment := strings.Cut(query, "#")
@@ -123,14 +123,4 @@ func cacheURLOption(name, value string) (Option, error) {
 		return withPlainJSON(on), nil
 	}
 	return nil, fmt.Errorf("%w: unknown option %q", ErrInvalidURL, name)
-}
-
-// badURL says what is wrong with an unparsable URL (bad port, bad escape, ...): url.Error's inner
-// error, without the URL itself, which may hold a password.
-func badURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return fmt.Errorf("%w: cannot parse it: %v", ErrInvalidURL, err)
 }

@@ -18,6 +18,9 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := c.settleKeys(ctx, full...); err != nil {
+		return 0, opErr("delete", "", err)
+	}
 	return c.st.Delete(ctx, full...)
 }
 

@@ -25,6 +25,9 @@ type options struct {
 	kindTTL            map[string]time.Duration
 	warmLimit          int
 	statsTimeout       time.Duration
+	policies           map[string]Policy
+	defaultPolicy      Policy
+	now                func() time.Time
 
 	source string           // label of the source being applied (Labeled), "" for plain Go options
 	given  map[string]given // setting → who gave it, with what value
@@ -41,6 +44,8 @@ func newOptions() options {
 		kindTTL:      DefaultKindTTLs(),
 		warmLimit:    8,
 		statsTimeout: DefaultStatsTimeout,
+		policies:     DefaultPolicies(),
+		now:          time.Now,
 		given:        map[string]given{},
 	}
 }
@@ -198,6 +203,52 @@ func WithStatsTimeout(d time.Duration) Option {
 			return fmt.Errorf("cachekit: stats timeout %v must be > 0", d)
 		}
 		o.statsTimeout = d
+		return nil
+	}
+}
+
+// WithPolicy sets Fetch's policy for keys whose first segment is kind, replacing the built-in one
+// (DefaultPolicies). Environment: REDIS_CACHE_POLICY_<KIND>; URL option: policy.<kind> (ParsePolicy's
+// text form, applied over the built-in policy).
+func WithPolicy(kind string, p Policy) Option {
+	return func(o *options) error {
+		if err := keyspace.ValidateSegment(kind); err != nil {
+			return fmt.Errorf("cachekit: WithPolicy kind: %w", &keyError{err})
+		}
+		if err := p.validate(); err != nil {
+			return err
+		}
+		if err := o.claim("policy."+kind, p.String(), fmt.Sprintf("WithPolicy(%q, %s)", kind, p)); err != nil {
+			return err
+		}
+		o.policies[kind] = p
+		return nil
+	}
+}
+
+// WithDefaultPolicy sets Fetch's policy for kinds without one of their own (default: the zero Policy,
+// plain read-through).
+func WithDefaultPolicy(p Policy) Option {
+	return func(o *options) error {
+		if err := p.validate(); err != nil {
+			return err
+		}
+		if err := o.claim("policy", p.String(), fmt.Sprintf("WithDefaultPolicy(%s)", p)); err != nil {
+			return err
+		}
+		o.defaultPolicy = p
+		return nil
+	}
+}
+
+// WithClock sets the clock Fetch judges freshness by (default time.Now), for tests. Stores expire
+// entries by their own clocks: their TTLs cover the stale windows.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) error {
+		if now == nil {
+			return fmt.Errorf("cachekit: WithClock(nil)")
+		}
+		o.now = now
 		return nil
 	}
 }

@@ -19,17 +19,9 @@ func (c *Cache) Ping(ctx context.Context) error {
 	if err := c.check(ctx, "ping", ""); err != nil {
 		return err
 	}
-	if p, ok := c.st.(interface{ Ping(context.Context) error }); ok {
-		return p.Ping(ctx)
-	}
 	full, err := c.fullKey("ping", pingKey)
 	if err != nil {
 		return err
 	}
-	if _, err := c.st.Get(ctx, full); err != nil && !isMiss(err) {
-		return err
-	}
-	return nil
+	return store.Ping(ctx, c.st, full)
 }
-
-var _ = store.ErrNotFound

@@ -21,38 +21,45 @@ import (
 // UnmarshalJSON or UnmarshalMsgpack must not modify its input, and must copy what it keeps, as
 // encoding/json already requires.
 func (c *Cache) Get(ctx context.Context, key string, dst any) error {
-	if err := c.check(ctx, "get", key); err != nil {
-		return err
+	_, err := c.get(ctx, "get", key, dst)
+	return err
+}
+
+// get is Get that also returns the value's envelope metadata (zero for a plain value).
+func (c *Cache) get(ctx context.Context, op, key string, dst any) (codec.Meta, error) {
+	if err := c.check(ctx, op, key); err != nil {
+		return codec.Meta{}, err
 	}
 	if err := checkDst(dst); err != nil {
-		return opErr("get", key, err)
+		return codec.Meta{}, opErr(op, key, err)
 	}
 	if c.viewer != nil {
-		return c.getView(ctx, c.viewer, key, dst)
+		return c.getView(ctx, c.viewer, op, key, dst)
 	}
-	full, err := c.fullKey("get", key)
+	full, err := c.fullKey(op, key)
 	if err != nil {
-		return err
+		return codec.Meta{}, err
 	}
 	data, err := c.st.Get(ctx, full)
 	if err != nil {
 		if isMiss(err) {
 			c.counts.misses.Add(1)
 		}
-		return err
+		return codec.Meta{}, err
 	}
-	if err := decodeInto(data, dst); err != nil {
-		return c.decodeFailed(ctx, "get", key, full, dst, err)
+	m, err := decodeInto(data, dst)
+	if err != nil {
+		return codec.Meta{}, c.decodeFailed(ctx, op, key, full, dst, err)
 	}
 	c.counts.hits.Add(1)
-	return nil
+	return m, nil
 }
 
-// getView is Get through a store.Viewer: no key string, no copy of the value.
-func (c *Cache) getView(ctx context.Context, vw store.Viewer, key string, dst any) error {
-	l, full, err := c.borrowKey("get", key)
+// getView is get through a store.Viewer: no key string, no copy of the value.
+func (c *Cache) getView(ctx context.Context, vw store.Viewer, op, key string, dst any) (codec.Meta, error) {
+	l, full, err := c.borrowKey(op, key)
 	if err != nil {
-		return err
+		return codec.Meta{}, err
 	}
 	l.dst = dst
 	if err := vw.View(ctx, full, l.view); err != nil {
@@ -60,27 +67,29 @@ func (c *Cache) getView(ctx context.Context, vw store.Viewer, key string, dst an
 		if isMiss(err) {
 			c.counts.misses.Add(1)
 		}
-		return err
+		return codec.Meta{}, err
 	}
-	if derr := l.err; derr != nil {
+	m, derr := l.meta, l.err
+	if derr != nil {
 		full = ownKey(full)
 		l.release()
-		return c.decodeFailed(ctx, "get", key, full, dst, derr)
+		return codec.Meta{}, c.decodeFailed(ctx, op, key, full, dst, derr)
 	}
 	l.release()
 	c.counts.hits.Add(1)
-	return nil
+	return m, nil
 }
 
 // decodeInto decodes data into dst (a checked, non-nil pointer) through a fresh value of dst's type,
 // so that a failed decode leaves dst exactly as it was (a decoder fills a struct field by field).
-func decodeInto(data []byte, dst any) error {
+func decodeInto(data []byte, dst any) (codec.Meta, error) {
 	tmp := reflect.New(reflect.TypeOf(dst).Elem())
-	if _, err := codec.Decode(data, tmp.Interface()); err != nil {
-		return err
+	m, err := codec.Decode(data, tmp.Interface())
+	if err != nil {
+		return codec.Meta{}, err
 	}
 	reflect.ValueOf(dst).Elem().Set(tmp.Elem())
-	return nil
+	return m, nil
 }
 
 // decodeFailed is the one path every read takes when the entry under full (relative key rel) did not

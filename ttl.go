@@ -39,14 +39,7 @@ func (c *Cache) resolveTTL(op, rel string, ttl time.Duration) (time.Duration, er
 // TTLFor returns the TTL a write of the relative key with ttl 0 gets: its kind's TTL (the first
 // segment: "ticker" for "ticker:QRL/USDT"), else the default TTL.
 func (c *Cache) TTLFor(rel string) time.Duration {
-	kind := rel
-	for i := 0; i < len(rel); i++ {
-		if rel[i] == ':' {
-			kind = rel[:i]
-			break
-		}
-	}
-	if d, ok := c.kindTTL[kind]; ok {
+	if d, ok := c.kindTTL[kindOf(rel)]; ok {
 		return d
 	}
 	return c.defaultTTL

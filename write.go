@@ -10,11 +10,15 @@ import (
 
 // Set stores v under the relative key. ttl 0 means the configured TTL for the key's kind, else the
 // default TTL (see TTLFor); a negative ttl is an error. Read-your-writes holds as the store guarantees
-// it (an in-process store may refuse with ErrNotStored).
+// it (an in-process store may refuse with ErrNotStored). A Fetch load of the key that finished earlier
+// in this process never lands after Set: its pending write is dropped or waited for.
 func (c *Cache) Set(ctx context.Context, key string, v any, ttl time.Duration) error {
 	full, ttl, data, err := c.prepareSet(ctx, "set", key, v, ttl)
 	if err != nil {
 		return err
+	}
+	if err := c.settleKeys(ctx, full); err != nil {
+		return opErr("set", key, err)
 	}
 	return c.st.Set(ctx, full, data, ttl)
 }
@@ -24,6 +28,9 @@ func (c *Cache) Add(ctx context.Context, key string, v any, ttl time.Duration) (
 	full, ttl, data, err := c.prepareSet(ctx, "add", key, v, ttl)
 	if err != nil {
 		return false, err
+	}
+	if err := c.settleKeys(ctx, full); err != nil {
+		return false, opErr("add", key, err)
 	}
 	return c.st.Add(ctx, full, data, ttl)
 }
@@ -52,6 +59,15 @@ func (c *Cache) SetMany(ctx context.Context, entries []Entry) error {
 	if len(items) == 0 {
 		return nil
 	}
+	if !c.flights.idle() {
+		full := make([]string, len(items))
+		for i, it := range items {
+			full[i] = it.Key
+		}
+		if err := c.settleKeys(ctx, full...); err != nil {
+			return opErr("set_many", "", err)
+		}
+	}
 	return c.st.SetMany(ctx, items)
 }
 
@@ -75,6 +91,11 @@ func (c *Cache) prepareSet(ctx context.Context, op, key string, v any, ttl time.
 
 // encode encodes v with the configured codec (or as plain JSON).
 func (c *Cache) encode(op, key string, v any) ([]byte, error) {
+	return c.encodeMeta(op, key, v, codec.Meta{})
+}
+
+// encodeMeta encodes v with m's times in the envelope (plain JSON carries none).
+func (c *Cache) encodeMeta(op, key string, v any, m codec.Meta) ([]byte, error) {
 	var (
 		data []byte
 		err  error
@@ -82,7 +103,7 @@ func (c *Cache) encode(op, key string, v any) ([]byte, error) {
 	if c.plainJSON {
 		data, err = codec.EncodePlainJSON(v)
 	} else {
-		data, err = codec.Encode(c.codec, v)
+		data, err = codec.EncodeMeta(c.codec, v, m)
 	}
 	if err != nil {
 		c.counts.encodeErrors.Add(1)
