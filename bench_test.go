@@ -34,7 +34,7 @@ func newBenchTicker(i int) benchTicker {
 		Symbol: fmt.Sprintf("S%04d/USDT", i),
 		Last:   d("0.00412300"), Bid: d("0.00412000"), Ask: d("0.00412600"),
 		High: d("0.00431000"), Low: d("0.00398000"),
-		Volume: d("1832345.12"), QuoteVolume: d("7540.33"), ChangePct: d("-2.35"),
+		BaseVolume: d("1832345.12"), QuoteVolume: d("7540.33"), Percentage: d("-2.35"),
 		Time: time.Date(2026, 11, 26, 21, 41, 25, 123e6, time.UTC),
 	}
 }

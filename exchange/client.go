@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -237,18 +238,28 @@ func (c *Client) OrderBook(ctx context.Context, symbol string, depth int) (Order
 	return ob, err
 }
 
-// InvalidateCache deletes cached data and reports how many entries it deleted. With a symbol it deletes
-// every kind of that symbol (Cache.ClearSymbol), leaving other symbols cached; with "" it clears the
-// Cache's whole keyspace (Cache.ClearAll), which is this bot's namespace and version and nothing else.
+// InvalidateCache deletes every cached kind of one symbol (Cache.ClearSymbol) in the Cache's keyspace,
+// leaving other symbols cached, and reports how many entries it deleted. An empty or all-white-space
+// symbol is an error wrapping ErrInvalidSymbol that points to InvalidateAll, and deletes nothing: clearing
+// everything is never the result of an unset variable. Any other invalid symbol is an error wrapping
+// ErrInvalidSymbol too.
 func (c *Client) InvalidateCache(ctx context.Context, symbol string) (int, error) {
-	if symbol == "" {
-		return c.cache.ClearAll(ctx)
+	if strings.TrimSpace(symbol) == "" {
+		return 0, fmt.Errorf("%w: InvalidateCache(%q) needs a symbol such as QRL/USDT; "+
+			"to delete every entry of the namespace, call InvalidateAll", ErrInvalidSymbol, symbol)
 	}
 	sym, err := NormalizeSymbol(symbol)
 	if err != nil {
 		return 0, err
 	}
 	return c.cache.ClearSymbol(ctx, sym)
+}
+
+// InvalidateAll deletes every entry of the Cache's keyspace (Cache.ClearAll): this bot's namespace and
+// version, every kind and symbol, and nothing else (never another namespace, never FLUSHDB). It reports
+// how many entries it deleted.
+func (c *Client) InvalidateAll(ctx context.Context) (int, error) {
+	return c.cache.ClearAll(ctx)
 }
 
 // fetch reads key through the cache, loading with load (counted in loads, bounded by the load timeout) on

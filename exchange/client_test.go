@@ -3,7 +3,9 @@ package exchange
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,7 +82,7 @@ func TestClientSecondCallWithinTTLMakesNoUpstreamCall(t *testing.T) {
 	if len(d1) != 20 || len(d2) != 20 || d1[0].ID != d2[0].ID {
 		t.Errorf("cached deals differ or have the wrong length")
 	}
-	if len(b1.Bids) != 50 || len(b2.Asks) != 50 || b1.LastUpdateID != b2.LastUpdateID {
+	if len(b1.Bids) != 50 || len(b2.Asks) != 50 || b1.Nonce != b2.Nonce {
 		t.Errorf("cached order book differs or has the wrong depth")
 	}
 	st := c.Stats()
@@ -132,6 +134,7 @@ func TestClientInvalidateSymbolRefetchesOnlyThatSymbol(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	waitForEntries(t, c.Cache(), 8) // Fetch writes behind its return; count what landed
 	n, err := c.InvalidateCache(ctx, "QRL/USDT")
 	if err != nil {
 		t.Fatal(err)
@@ -153,9 +156,10 @@ func TestClientInvalidateSymbolRefetchesOnlyThatSymbol(t *testing.T) {
 		t.Errorf("QRL/USDT after invalidation: new calls = %+v, want one per kind", got)
 	}
 
-	// Empty symbol: everything is refetched.
-	if _, err := c.InvalidateCache(ctx, ""); err != nil {
-		t.Fatal(err)
+	// InvalidateAll: everything is refetched.
+	waitForEntries(t, c.Cache(), 8)
+	if n, err := c.InvalidateAll(ctx); err != nil || n != 8 {
+		t.Fatalf("InvalidateAll = %d, %v; want 8 (4 kinds × 2 symbols)", n, err)
 	}
 	before = src.Calls()
 	for _, sym := range []string{"QRL/USDT", "BTC/USDT"} {
@@ -164,10 +168,48 @@ func TestClientInvalidateSymbolRefetchesOnlyThatSymbol(t *testing.T) {
 		}
 	}
 	if got := src.Calls().Sub(before); got != (Calls{2, 2, 2, 2}) {
-		t.Errorf("after InvalidateCache(\"\"): new calls = %+v, want two per kind", got)
+		t.Errorf("after InvalidateAll: new calls = %+v, want two per kind", got)
 	}
 	if _, err := c.InvalidateCache(ctx, "QRL"); !errors.Is(err, ErrInvalidSymbol) {
 		t.Errorf("InvalidateCache(\"QRL\") = %v, want ErrInvalidSymbol", err)
+	}
+}
+
+// An empty symbol (an unset variable) is an error pointing to InvalidateAll, and deletes nothing; it used
+// to clear the whole namespace.
+func TestClientInvalidateCacheEmptySymbolIsAnError(t *testing.T) {
+	ctx := context.Background()
+	src := newSynthetic(t, 0)
+	cache := newCache(t)
+	c := newClient(t, src, cache)
+	for _, sym := range []string{"QRL/USDT", "BTC/USDT"} {
+		if err := callAll(ctx, c, sym); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sym := range []string{"", " ", "\t\n"} {
+		n, err := c.InvalidateCache(ctx, sym)
+		if !errors.Is(err, ErrInvalidSymbol) || n != 0 {
+			t.Fatalf("InvalidateCache(%q) = %d, %v; want 0 and ErrInvalidSymbol", sym, n, err)
+		}
+		if !strings.Contains(err.Error(), "InvalidateAll") {
+			t.Errorf("InvalidateCache(%q) error does not point to InvalidateAll: %v", sym, err)
+		}
+	}
+	before := src.Calls()
+	for _, sym := range []string{"QRL/USDT", "BTC/USDT"} {
+		if err := callAll(ctx, c, sym); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := src.Calls().Sub(before); got.Total() != 0 {
+		t.Errorf("an empty-symbol InvalidateCache deleted entries: %+v upstream calls after it", got)
+	}
+	if n, err := c.InvalidateAll(ctx); err != nil || n != 8 {
+		t.Errorf("InvalidateAll = %d, %v; want 8", n, err)
+	}
+	if n, err := c.InvalidateAll(ctx); err != nil || n != 0 {
+		t.Errorf("second InvalidateAll = %d, %v; want 0", n, err)
 	}
 }
 
@@ -208,12 +250,10 @@ func TestClientOHLCVExpiresAtCandleClose(t *testing.T) {
 				t.Fatal(err)
 			}
 			key, _ := OHLCVKey("QRL/USDT", tc.tf, 10)
-			stored, err := cache.TTL(ctx, key)
-			if err != nil {
-				t.Fatalf("cache.TTL(%s): %v", key, err)
-			}
-			if stored > tc.want || stored < tc.want-2*time.Second {
-				t.Errorf("cache TTL of %s = %v, want about %v", key, stored, tc.want)
+			// The entry is fresh until the candle closes (the envelope's fresh-until, ms precision); the
+			// store keeps it longer, for the fail-safe window.
+			if fresh := freshTTL(t, cache, key); fresh > tc.want || fresh < tc.want-2*time.Second {
+				t.Errorf("fresh TTL of %s = %v, want about %v", key, fresh, tc.want)
 			}
 		})
 	}
@@ -247,8 +287,8 @@ func TestClientConcurrentIdenticalRequestsShareOneUpstreamCall(t *testing.T) {
 		t.Errorf("%d concurrent identical requests made %+v upstream calls, want 1 each", n, got)
 	}
 	// Shared results are copied per caller: changing one caller's book leaves the others alone.
-	books[0].Bids[0].Qty = dec(t, "-1")
-	if books[1].Bids[0].Qty.Equal(dec(t, "-1")) {
+	books[0].Bids[0].Amount = dec(t, "-1")
+	if books[1].Bids[0].Amount.Equal(dec(t, "-1")) {
 		t.Error("callers share the order book's backing array")
 	}
 }
@@ -269,9 +309,10 @@ func TestClientPricesExactThroughCache(t *testing.T) {
 					t.Fatal(err)
 				}
 				got := []string{tk.Last.String(), tk.Bid.String(), tk.Ask.String(), tk.High.String(),
-					tk.Low.String(), tk.Volume.String(), tk.QuoteVolume.String(), tk.ChangePct.String()}
-				for i, p := range prices {
-					if want := dec(t, p).String(); got[i] != want {
+					tk.Low.String(), tk.BaseVolume.String(), tk.QuoteVolume.String(), tk.Percentage.String(),
+					tk.Open.String(), tk.Close.String(), tk.Change.String()}
+				for i, g := range got {
+					if want := dec(t, prices[i%len(prices)]).String(); g != want {
 						t.Errorf("ticker field %d = %s, want %s", i, got[i], want)
 					}
 				}
@@ -291,8 +332,8 @@ func TestClientPricesExactThroughCache(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if ob.Asks[2].Qty.String() != dec(t, prices[5]).String() {
-					t.Errorf("ask qty = %v, want %s", ob.Asks[2].Qty, prices[5])
+				if ob.Asks[2].Amount.String() != dec(t, prices[5]).String() {
+					t.Errorf("ask amount = %v, want %s", ob.Asks[2].Amount, prices[5])
 				}
 			}
 			if got := src.calls.snapshot(); got.Ticker != 1 || got.OHLCV != 1 || got.OrderBook != 1 {
@@ -334,19 +375,30 @@ func TestClientRejectsBadArgumentsWithoutUpstreamCall(t *testing.T) {
 	}
 }
 
-func TestClientDoesNotCacheErrors(t *testing.T) {
+// An upstream error is returned, and the same error answers for the kind's back-off (ticker: 1 s by
+// the Cache's clock) without calling the exchange again; after it, the exchange is asked again.
+func TestClientBacksOffAfterAnError(t *testing.T) {
 	ctx := context.Background()
 	src := &fixedSource{px: []string{"1"}}
 	src.failNext.Store(1)
-	c := newClient(t, src, newCache(t))
-	if _, err := c.Ticker(ctx, "QRL/USDT"); !errors.Is(err, errUpstream) {
-		t.Fatalf("first call: err = %v, want the upstream error", err)
+	var now atomic.Int64
+	now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	c := newClient(t, src, newCache(t, cachekit.WithClock(clock)))
+	for i := range 3 {
+		if _, err := c.Ticker(ctx, "QRL/USDT"); !errors.Is(err, errUpstream) {
+			t.Fatalf("call %d: err = %v, want the upstream error", i, err)
+		}
 	}
+	if got := src.calls.snapshot().Ticker; got != 1 {
+		t.Errorf("upstream ticker calls during the back-off = %d, want 1", got)
+	}
+	now.Add(int64(time.Second))
 	if _, err := c.Ticker(ctx, "QRL/USDT"); err != nil {
-		t.Fatalf("second call: %v", err)
+		t.Fatalf("after the back-off: %v", err)
 	}
 	if got := src.calls.snapshot().Ticker; got != 2 {
-		t.Errorf("upstream ticker calls = %d, want 2 (the failure was not cached)", got)
+		t.Errorf("upstream ticker calls = %d, want 2 (retried after the back-off)", got)
 	}
 }
 
@@ -379,8 +431,8 @@ func TestClientTTLPrecedence(t *testing.T) {
 	if _, err := c.Ticker(ctx, "QRL/USDT"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := cache.TTL(ctx, "ticker:QRL/USDT"); err != nil || got > 7*time.Second || got < 5*time.Second {
-		t.Errorf("ticker entry TTL = %v, %v; want about 7s", got, err)
+	if got := freshTTL(t, cache, "ticker:QRL/USDT"); got > 7*time.Second || got < 6*time.Second {
+		t.Errorf("ticker entry fresh TTL = %v; want about 7s", got)
 	}
 }
 

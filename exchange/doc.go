@@ -39,14 +39,61 @@
 // Client methods use cachekit.Fetch: concurrent identical requests in one process share one upstream call
 // (singleflight). The upstream call runs under its own timeout (WithLoadTimeout, default 30s), not the
 // caller's context, so a caller that gives up does not fail the others; a caller still stops waiting when
-// its own context ends. Errors are never cached.
+// its own context ends. Each kind follows the Cache's policy for it (cachekit.DefaultPolicies): a ticker is
+// served up to 2 s past its TTL while it refreshes in the background, a last good value is served while
+// the exchange fails (flagged stale in cachekit.FetchResult), and after an error the exchange is not asked
+// again for that key for a short back-off (1 s for a ticker), which answers with the same error.
 //
 // # Invalidation
 //
 // InvalidateCache(ctx, symbol) deletes every cached kind of one symbol in the Cache's keyspace
-// (Cache.ClearSymbol). InvalidateCache(ctx, "") clears the whole keyspace (Cache.ClearAll): a bot's
-// namespace holds its exchange data, and clearing "all" of it is what the Python original did. Give other
-// data its own namespace if it must survive. Neither ever touches another namespace.
+// (Cache.ClearSymbol); an empty symbol is an error, never "everything". InvalidateAll(ctx) clears the
+// whole keyspace (Cache.ClearAll): a bot's namespace holds its exchange data, and clearing "all" of it is
+// what the Python original did. Give other data its own namespace if it must survive. Neither ever
+// touches another namespace.
+//
+// # Python interop
+//
+// The Go service and the Python bot can share one Redis. The JSON form of Ticker, Candle, Deal,
+// OrderBook and Level is exactly the CCXT unified shape that the Python bot stores with json.dumps (and
+// an encoder turning Decimal into float, datetime into isoformat() and bytes into text):
+//
+//	ticker     {"symbol", "timestamp", "datetime", "high", "low", "bid", "ask", "last", "open", "close",
+//	            "baseVolume", "quoteVolume", "change", "percentage", "info"}
+//	ohlcv      [[timestamp, open, high, low, close, volume], ...]
+//	deals      [{"id", "timestamp", "datetime", "symbol", "side", "price", "amount", "cost"}, ...]
+//	orderbook  {"symbol", "bids": [[price, amount], ...], "asks": [...], "timestamp", "datetime", "nonce"}
+//
+// A value the Python bot wrote is read as written (the Cache reads envelope-less JSON as such), and what
+// Go writes with codec.EncodePlainJSON (the Cache's plain-JSON migration mode) is read by Python's
+// json.loads. The rules, for every JSON writer and reader (codec.JSON, codec.EncodePlainJSON,
+// encoding/json):
+//
+//   - Decimals are written as JSON numbers with the decimal's exact digits, never quoted and never
+//     through a float: Python reads them as floats, or exactly with parse_float=decimal.Decimal. They are
+//     read from JSON numbers or strings, exactly from their text: 0.01234567 is exactly that decimal.
+//     null is zero.
+//   - A time is written twice, as CCXT does: "timestamp", integer epoch milliseconds (rounded down), and
+//     "datetime", the UTC instant as Python's isoformat() writes it ("2024-01-02T03:04:05.123456+00:00",
+//     no fraction for a whole second), with nine fraction digits when the time has sub-microsecond
+//     digits, so Go loses nothing. In an OHLCV row it is the milliseconds alone. The zero time is null.
+//   - A time is read from epoch milliseconds (a JSON number, a fraction giving sub-millisecond digits,
+//     or a string of one) or from ISO 8601 text: aware or naive isoformat(), str(datetime) with a space
+//     for the "T", CCXT's "…Z". A naive time is UTC; every time is returned in UTC. null, "" and an
+//     absent key are the zero time. When both "timestamp" and "datetime" are given, timestamp (CCXT's
+//     primary field) wins; datetime only refines it when both name the same millisecond, which keeps the
+//     sub-millisecond digits Go wrote. A time that is neither, or outside the years 1 to 9999, is an
+//     error, as is an unreadable datetime beside a valid timestamp.
+//   - An empty Deal.ID or Side and a zero OrderBook.Nonce are written as null, and read back from null
+//     (a numeric id is kept as its text). Nil or empty bids and asks are written as []. Ticker.Info is
+//     written as its JSON value (null when nil) and read as compact JSON text (nil for null).
+//   - Keys are matched as encoding/json matches them; other keys (CCXT's vwap, previousClose, fee, ...)
+//     are ignored, and so are OHLCV row elements after the sixth and level elements after the second.
+//   - A value of another shape (an object where a row is expected, a price that is not a decimal) is an
+//     error from UnmarshalJSON, which the codec reports as codec.ErrTypeMismatch: the Cache keeps such
+//     an entry for the reader that owns it. On error the target is left unchanged.
+//
+// The msgpack form is the struct form, keyed by the fields' tags, for Go readers only.
 //
 // # Sources
 //

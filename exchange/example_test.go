@@ -27,15 +27,19 @@ func ExampleClient() {
 		}
 	}
 	candles, _ := client.OHLCV(ctx, "QRL/USDT", "1d", 120)
-	ttl, _ := cache.TTL(ctx, "ticker:QRL/USDT")
+	policy := cache.PolicyFor("ticker:QRL/USDT")
 
 	fmt.Println("candles:", len(candles))
 	fmt.Println("upstream ticker calls:", src.Calls().Ticker)
-	fmt.Println("ticker cached for at most 5s:", ttl <= 5*time.Second)
+	fmt.Println("ticker fresh for:", client.KindTTL(exchange.KindTicker))
+	fmt.Println("then served while refreshing for:", policy.StaleWhileRevalidate)
+	fmt.Println("and while the exchange fails for at most:", policy.FailSafe)
 	// Output:
 	// candles: 120
 	// upstream ticker calls: 1
-	// ticker cached for at most 5s: true
+	// ticker fresh for: 5s
+	// then served while refreshing for: 2s
+	// and while the exchange fails for at most: 10s
 }
 
 // The MEXC source behind a Client; never run here (it would call the real exchange).

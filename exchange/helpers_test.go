@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/cachekit/cachekit"
+	"github.com/cachekit/cachekit/codec"
 	"github.com/cachekit/cachekit/store/memory"
 )
 
@@ -87,7 +88,8 @@ func (f *fixedSource) Ticker(_ context.Context, symbol string) (Ticker, error) {
 		return Ticker{}, err
 	}
 	return Ticker{Symbol: symbol, Last: f.d(0), Bid: f.d(1), Ask: f.d(2), High: f.d(3), Low: f.d(4),
-		Volume: f.d(5), QuoteVolume: f.d(6), ChangePct: f.d(7), Time: time.Date(2024, 5, 1, 12, 0, 0, 123456789, time.UTC)}, nil
+		BaseVolume: f.d(5), QuoteVolume: f.d(6), Percentage: f.d(7), Open: f.d(8), Close: f.d(9), Change: f.d(10),
+		Info: []byte(`{"raw":true}`), Time: time.Date(2024, 5, 1, 12, 0, 0, 123456789, time.UTC)}, nil
 }
 
 func (f *fixedSource) OHLCV(_ context.Context, _ string, tf Timeframe, limit int) ([]Candle, error) {
@@ -99,21 +101,21 @@ func (f *fixedSource) OHLCV(_ context.Context, _ string, tf Timeframe, limit int
 	out := make([]Candle, limit)
 	for i := limit - 1; i >= 0; i-- {
 		out[i] = Candle{OpenTime: start, Open: f.d(i), High: f.d(i + 1), Low: f.d(i + 2), Close: f.d(i + 3),
-			Volume: f.d(i + 4), CloseTime: tf.Next(start), QuoteVolume: f.d(i + 5)}
+			Volume: f.d(i + 4)}
 		start = tf.Prev(start)
 	}
 	return out, nil
 }
 
-func (f *fixedSource) Deals(_ context.Context, _ string, limit int) ([]Deal, error) {
+func (f *fixedSource) Deals(_ context.Context, symbol string, limit int) ([]Deal, error) {
 	f.calls.deals.Add(1)
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
 	out := make([]Deal, limit)
 	for i := range out {
-		out[i] = Deal{ID: "d" + string(rune('a'+i%26)), Price: f.d(i), Qty: f.d(i + 1),
-			Time: time.Date(2024, 5, 1, 12, 0, i, 0, time.UTC), Side: SideBuy}
+		out[i] = Deal{ID: "d" + string(rune('a'+i%26)), Symbol: symbol, Price: f.d(i), Amount: f.d(i + 1),
+			Cost: f.d(i + 2), Time: time.Date(2024, 5, 1, 12, 0, i, 0, time.UTC), Side: SideBuy}
 	}
 	return out, nil
 }
@@ -123,10 +125,52 @@ func (f *fixedSource) OrderBook(_ context.Context, symbol string, depth int) (Or
 	if err := f.fail(); err != nil {
 		return OrderBook{}, err
 	}
-	ob := OrderBook{Symbol: symbol, LastUpdateID: 7, Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
+	ob := OrderBook{Symbol: symbol, Nonce: 7, Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
 	for i := 0; i < depth; i++ {
-		ob.Bids = append(ob.Bids, Level{Price: f.d(i), Qty: f.d(i + 1)})
-		ob.Asks = append(ob.Asks, Level{Price: f.d(i + 2), Qty: f.d(i + 3)})
+		ob.Bids = append(ob.Bids, Level{Price: f.d(i), Amount: f.d(i + 1)})
+		ob.Asks = append(ob.Asks, Level{Price: f.d(i + 2), Amount: f.d(i + 3)})
 	}
 	return ob, nil
+}
+
+// freshTTL returns the fresh TTL Fetch gave the entry under the relative key (its envelope's fresh-until
+// minus written-at), waiting for the write that lands behind Fetch's return. The store keeps the entry
+// longer, for the policy's stale window.
+func freshTTL(t *testing.T, cache *cachekit.Cache, key string) time.Duration {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		data, err := cache.Store().Get(context.Background(), cache.Keyspace().Prefix()+key)
+		if err == nil {
+			m, err := codec.ReadMeta(data)
+			if err != nil || m.SoftExpiry.IsZero() {
+				t.Fatalf("entry %s has no fresh-until: %+v, %v", key, m, err)
+			}
+			return m.SoftExpiry.Sub(m.WrittenAt)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("entry %s was never written: %v", key, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitForEntries waits until the cache's keyspace holds n entries (Fetch's writes land behind its
+// return).
+func waitForEntries(t *testing.T, cache *cachekit.Cache, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := 0
+		if err := cache.Keys(context.Background(), "*", func(string) bool { got++; return true }); err != nil {
+			t.Fatal(err)
+		}
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the cache holds %d entries, want %d", got, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -198,7 +198,7 @@ func (m *MEXC) OHLCV(ctx context.Context, symbol string, tf Timeframe, limit int
 
 // Deals calls GET /api/v3/trades?symbol=&limit=.
 func (m *MEXC) Deals(ctx context.Context, symbol string, limit int) ([]Deal, error) {
-	_, msym, err := mexcArgs(symbol)
+	sym, msym, err := mexcArgs(symbol)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (m *MEXC) Deals(ctx context.Context, symbol string, limit int) ([]Deal, err
 	if err != nil {
 		return nil, err
 	}
-	deals, err := decodeTrades(body)
+	deals, err := decodeTrades(body, sym)
 	if err != nil {
 		return nil, decodeError(ep, body, err)
 	}

@@ -142,7 +142,9 @@ func parseErrorBody(body []byte) (code int, msg string, ok bool) {
 // mexcTicker is the /api/v3/ticker/24hr answer for one symbol.
 type mexcTicker struct {
 	Symbol             string      `json:"symbol"`
+	PriceChange        flexDecimal `json:"priceChange"`
 	PriceChangePercent flexDecimal `json:"priceChangePercent"`
+	OpenPrice          flexDecimal `json:"openPrice"`
 	LastPrice          flexDecimal `json:"lastPrice"`
 	BidPrice           flexDecimal `json:"bidPrice"`
 	AskPrice           flexDecimal `json:"askPrice"`
@@ -155,6 +157,9 @@ type mexcTicker struct {
 
 var hundred = decimal.NewFromInt(100)
 
+// decodeTicker maps MEXC's 24-hour statistics onto the CCXT ticker, as CCXT's own MEXC driver does: open
+// is openPrice, close is lastPrice, change is priceChange (Last - Open when MEXC omits it but gives the
+// open), percentage is priceChangePercent in percent, and info is the answer itself, compacted.
 func decodeTicker(body []byte, symbol, mexcSymbol string, now time.Time) (Ticker, error) {
 	var m mexcTicker
 	if err := strictUnmarshal(body, &m); err != nil {
@@ -167,12 +172,22 @@ func decodeTicker(body []byte, symbol, mexcSymbol string, now time.Time) (Ticker
 	if err != nil {
 		return Ticker{}, err
 	}
+	var info bytes.Buffer
+	if err := json.Compact(&info, body); err != nil {
+		return Ticker{}, err
+	}
 	t := Ticker{
-		Symbol: symbol, Last: last, Bid: m.BidPrice.d, Ask: m.AskPrice.d, High: m.HighPrice.d, Low: m.LowPrice.d,
-		Volume: m.Volume.d, QuoteVolume: m.QuoteVolume.d,
+		Symbol: symbol, Last: last, Close: last, Open: m.OpenPrice.d,
+		Bid: m.BidPrice.d, Ask: m.AskPrice.d, High: m.HighPrice.d, Low: m.LowPrice.d,
+		BaseVolume: m.Volume.d, QuoteVolume: m.QuoteVolume.d,
+		Change: m.PriceChange.d,
 		// MEXC sends the change as a fraction ("0.0040" for +0.40 %).
-		ChangePct: m.PriceChangePercent.d.Mul(hundred),
-		Time:      now.UTC(),
+		Percentage: m.PriceChangePercent.d.Mul(hundred),
+		Time:       now.UTC(),
+		Info:       info.Bytes(),
+	}
+	if !m.PriceChange.set && m.OpenPrice.set {
+		t.Change = last.Sub(m.OpenPrice.d)
 	}
 	if m.CloseTime.set {
 		t.Time = time.UnixMilli(m.CloseTime.n).UTC()
@@ -181,7 +196,8 @@ func decodeTicker(body []byte, symbol, mexcSymbol string, now time.Time) (Ticker
 }
 
 // decodeKlines reads /api/v3/klines: rows of [openTime, open, high, low, close, volume, closeTime,
-// quoteVolume], where times are numbers and prices strings, though either may come as the other.
+// quoteVolume], where times are numbers and prices strings, though either may come as the other. The
+// close time and quote volume are not kept (a CCXT row has neither; see Candle).
 func decodeKlines(body []byte) ([]Candle, error) {
 	var rows [][]json.RawMessage
 	if err := strictUnmarshal(body, &rows); err != nil {
@@ -199,13 +215,12 @@ func decodeKlines(body []byte) ([]Candle, error) {
 }
 
 func decodeKline(row []json.RawMessage) (Candle, error) {
-	if len(row) < 7 {
-		return Candle{}, fmt.Errorf("%d fields, want at least 7", len(row))
+	if len(row) < 6 {
+		return Candle{}, fmt.Errorf("%d fields, want at least 6", len(row))
 	}
 	var (
-		openT, closeT flexInt
-		px            [5]flexDecimal // open high low close volume
-		quote         flexDecimal
+		openT flexInt
+		px    [5]flexDecimal // open high low close volume
 	)
 	if err := json.Unmarshal(row[0], &openT); err != nil {
 		return Candle{}, fmt.Errorf("open time: %w", err)
@@ -215,20 +230,9 @@ func decodeKline(row []json.RawMessage) (Candle, error) {
 			return Candle{}, fmt.Errorf("field %d: %w", 1+j, err)
 		}
 	}
-	if err := json.Unmarshal(row[6], &closeT); err != nil {
-		return Candle{}, fmt.Errorf("close time: %w", err)
-	}
-	if len(row) > 7 {
-		if err := json.Unmarshal(row[7], &quote); err != nil {
-			return Candle{}, fmt.Errorf("quote volume: %w", err)
-		}
-	}
 	var c Candle
 	var err error
 	if c.OpenTime, err = needTime("open time", openT); err != nil {
-		return Candle{}, err
-	}
-	if c.CloseTime, err = needTime("close time", closeT); err != nil {
 		return Candle{}, err
 	}
 	names := [5]string{"open", "high", "low", "close", "volume"}
@@ -238,7 +242,6 @@ func decodeKline(row []json.RawMessage) (Candle, error) {
 			return Candle{}, err
 		}
 	}
-	c.QuoteVolume = quote.d
 	return c, nil
 }
 
@@ -247,21 +250,23 @@ type mexcTrade struct {
 	ID           flexID      `json:"id"`
 	Price        flexDecimal `json:"price"`
 	Qty          flexDecimal `json:"qty"`
+	QuoteQty     flexDecimal `json:"quoteQty"`
 	Time         flexInt     `json:"time"`
 	IsBuyerMaker *bool       `json:"isBuyerMaker"`
 }
 
-func decodeTrades(body []byte) ([]Deal, error) {
+// decodeTrades reads /api/v3/trades for symbol. Cost is MEXC's quoteQty, or price × qty when it is absent.
+func decodeTrades(body []byte, symbol string) ([]Deal, error) {
 	var rows []mexcTrade
 	if err := strictUnmarshal(body, &rows); err != nil {
 		return nil, err
 	}
 	out := make([]Deal, 0, len(rows))
 	for i, r := range rows {
-		d := Deal{ID: string(r.ID), Side: SideBuy}
+		d := Deal{ID: string(r.ID), Symbol: symbol, Side: SideBuy}
 		var err error
 		if d.Price, err = need("price", r.Price); err == nil {
-			if d.Qty, err = need("qty", r.Qty); err == nil {
+			if d.Amount, err = need("qty", r.Qty); err == nil {
 				d.Time, err = needTime("time", r.Time)
 			}
 		}
@@ -270,6 +275,10 @@ func decodeTrades(body []byte) ([]Deal, error) {
 		}
 		if err != nil {
 			return nil, fmt.Errorf("trade %d: %w", i, err)
+		}
+		d.Cost = d.Price.Mul(d.Amount)
+		if r.QuoteQty.set {
+			d.Cost = r.QuoteQty.d
 		}
 		if *r.IsBuyerMaker { // the maker bought, so the taker sold
 			d.Side = SideSell
@@ -294,7 +303,7 @@ func decodeDepth(body []byte, symbol string, now time.Time) (OrderBook, error) {
 	if m.Bids == nil || m.Asks == nil {
 		return OrderBook{}, errors.New("bids or asks missing")
 	}
-	ob := OrderBook{Symbol: symbol, LastUpdateID: m.LastUpdateID.n, Time: now.UTC()}
+	ob := OrderBook{Symbol: symbol, Nonce: m.LastUpdateID.n, Time: now.UTC()}
 	var err error
 	if ob.Bids, err = levels("bid", m.Bids); err != nil {
 		return OrderBook{}, err
@@ -311,7 +320,7 @@ func levels(side string, rows [][]flexDecimal) ([]Level, error) {
 		if len(r) < 2 || !r[0].set || !r[1].set {
 			return nil, fmt.Errorf("%s %d: want [price, quantity]", side, i)
 		}
-		out = append(out, Level{Price: r[0].d, Qty: r[1].d})
+		out = append(out, Level{Price: r[0].d, Amount: r[1].d})
 	}
 	return out, nil
 }

@@ -5,7 +5,9 @@ package exchange
 // testdata/mexc/README.md for the section each one comes from). No test contacts the real MEXC.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -115,12 +117,14 @@ func TestMEXCTicker(t *testing.T) {
 	}
 	want := map[string]string{
 		"last": "0.3001", "bid": "0.2998", "ask": "0.3004", "high": "0.3125", "low": "0.2801",
-		"volume": "1732461.48712345678901", "quote_volume": "0", "change_pct": "4.273801",
+		"baseVolume": "1732461.48712345678901", "quoteVolume": "0", "percentage": "4.273801",
+		"open": "0.2878", "close": "0.3001", "change": "0.0123",
 	}
 	got := map[string]string{
 		"last": tk.Last.String(), "bid": tk.Bid.String(), "ask": tk.Ask.String(), "high": tk.High.String(),
-		"low": tk.Low.String(), "volume": tk.Volume.String(), "quote_volume": tk.QuoteVolume.String(),
-		"change_pct": tk.ChangePct.String(),
+		"low": tk.Low.String(), "baseVolume": tk.BaseVolume.String(), "quoteVolume": tk.QuoteVolume.String(),
+		"percentage": tk.Percentage.String(), "open": tk.Open.String(), "close": tk.Close.String(),
+		"change": tk.Change.String(),
 	}
 	for k, v := range want {
 		if got[k] != v {
@@ -129,6 +133,14 @@ func TestMEXCTicker(t *testing.T) {
 	}
 	if tk.Symbol != "QRL/USDT" || !tk.Time.Equal(time.UnixMilli(1714521599808)) || tk.Time.Location() != time.UTC {
 		t.Errorf("symbol/time = %q/%v", tk.Symbol, tk.Time)
+	}
+	// info is MEXC's answer itself, compacted, as CCXT keeps it.
+	var info bytes.Buffer
+	if err := json.Compact(&info, fixture(t, "ticker_24hr.json")); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(tk.Info, info.Bytes()) {
+		t.Errorf("info = %s, want %s", tk.Info, info.Bytes())
 	}
 }
 
@@ -148,11 +160,11 @@ func TestMEXCKlines(t *testing.T) {
 	}
 	c := candles[2]
 	if c.Open.String() != "0.3001" || c.Close.String() != "0.30012345678901234567" || c.High.String() != "0.305" ||
-		c.Low.String() != "0.2955" || c.Volume.String() != "87211.03" || c.QuoteVolume.String() != "26193.1" {
+		c.Low.String() != "0.2955" || c.Volume.String() != "87211.03" {
 		t.Errorf("candle 2 = %+v", c)
 	}
-	if !c.OpenTime.Equal(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)) || !c.CloseTime.Equal(time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("candle 2 times = %v..%v", c.OpenTime, c.CloseTime)
+	if !c.OpenTime.Equal(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)) || !c.End(TF1d).Equal(time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("candle 2 times = %v..%v", c.OpenTime, c.End(TF1d))
 	}
 	if !candles[0].OpenTime.Equal(time.Date(2024, 4, 29, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("candles are not oldest first: %v", candles[0].OpenTime)
@@ -183,11 +195,12 @@ func TestMEXCTrades(t *testing.T) {
 		t.Fatalf("got %d deals", len(deals))
 	}
 	// isBuyerMaker true: the maker bought, the taker sold.
-	if d := deals[0]; d.ID != "" || d.Side != SideSell || d.Price.String() != "0.3001" || d.Qty.String() != "1523.81" ||
+	if d := deals[0]; d.ID != "" || d.Side != SideSell || d.Price.String() != "0.3001" || d.Amount.String() != "1523.81" ||
+		d.Cost.String() != "457.295381" || d.Symbol != "QRL/USDT" ||
 		!d.Time.Equal(time.UnixMilli(1714521599123)) {
 		t.Errorf("deal 0 = %+v", d)
 	}
-	if d := deals[1]; d.Side != SideBuy || d.Qty.String() != "20" {
+	if d := deals[1]; d.Side != SideBuy || d.Amount.String() != "20" || d.Cost.String() != "6.004" {
 		t.Errorf("deal 1 = %+v", d)
 	}
 }
@@ -203,10 +216,10 @@ func TestMEXCDepth(t *testing.T) {
 	if q := srv.last().URL.Query(); srv.last().URL.Path != "/api/v3/depth" || q.Get("symbol") != "QRLUSDT" || q.Get("limit") != "2" {
 		t.Errorf("request = %s?%s", srv.last().URL.Path, srv.last().URL.RawQuery)
 	}
-	if ob.Symbol != "QRL/USDT" || ob.LastUpdateID != 1112416 || !ob.Time.Equal(now) || len(ob.Bids) != 2 || len(ob.Asks) != 2 {
+	if ob.Symbol != "QRL/USDT" || ob.Nonce != 1112416 || !ob.Time.Equal(now) || len(ob.Bids) != 2 || len(ob.Asks) != 2 {
 		t.Fatalf("order book = %+v", ob)
 	}
-	if ob.Bids[1].Price.String() != "0.2997" || !ob.Bids[1].Qty.Equal(dec(t, "49999")) || ob.Asks[1].Qty.String() != "812.33" {
+	if ob.Bids[1].Price.String() != "0.2997" || !ob.Bids[1].Amount.Equal(dec(t, "49999")) || ob.Asks[1].Amount.String() != "812.33" {
 		t.Errorf("levels = %+v / %+v", ob.Bids, ob.Asks)
 	}
 }
@@ -501,8 +514,8 @@ func TestMEXCThroughClient(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if tk.Volume.String() != "1732461.48712345678901" || tk.ChangePct.String() != "4.273801" {
-					t.Errorf("ticker = %v / %v", tk.Volume, tk.ChangePct)
+				if tk.BaseVolume.String() != "1732461.48712345678901" || tk.Percentage.String() != "4.273801" {
+					t.Errorf("ticker = %v / %v", tk.BaseVolume, tk.Percentage)
 				}
 				candles, err := client.OHLCV(ctx, "QRL/USDT", "1d", 3)
 				if err != nil {

@@ -101,15 +101,18 @@ func (s *Synthetic) Ticker(ctx context.Context, symbol string) (Ticker, error) {
 	tick := tickSize(w.price)
 	return Ticker{
 		Symbol:      sym,
-		Last:        w.price,
-		Bid:         w.price.Sub(tick),
-		Ask:         w.price.Add(tick),
+		Time:        s.now().UTC(),
 		High:        w.high,
 		Low:         w.low,
-		Volume:      w.volume,
+		Bid:         w.price.Sub(tick),
+		Ask:         w.price.Add(tick),
+		Last:        w.price,
+		Open:        w.base,
+		Close:       w.price,
+		BaseVolume:  w.volume,
 		QuoteVolume: w.volume.Mul(w.price).Round(SyntheticPriceScale),
-		ChangePct:   w.price.Sub(w.base).Mul(decimal.NewFromInt(100)).DivRound(w.base, 4),
-		Time:        s.now().UTC(),
+		Change:      w.price.Sub(w.base),
+		Percentage:  w.price.Sub(w.base).Mul(decimal.NewFromInt(100)).DivRound(w.base, 4),
 	}, nil
 }
 
@@ -145,7 +148,6 @@ func (s *Synthetic) OHLCV(ctx context.Context, symbol string, tf Timeframe, limi
 		vol := randQty(rng, 100000)
 		out[i] = Candle{
 			OpenTime: start, Open: openPx, High: hi, Low: lo, Close: closePx, Volume: vol,
-			CloseTime: tf.Next(start), QuoteVolume: vol.Mul(closePx).Round(SyntheticPriceScale),
 		}
 		closePx = openPx
 		start = tf.Prev(start)
@@ -159,7 +161,7 @@ func (s *Synthetic) Deals(ctx context.Context, symbol string, limit int) ([]Deal
 	if err := checkLimit("deals limit", limit, MaxDealsLimit); err != nil {
 		return nil, err
 	}
-	w, _, err := s.begin(ctx, symbol)
+	w, sym, err := s.begin(ctx, symbol)
 	if err != nil {
 		return nil, err
 	}
@@ -173,12 +175,15 @@ func (s *Synthetic) Deals(ctx context.Context, symbol string, limit int) ([]Deal
 			side = SideSell
 		}
 		w.seq++
+		px, amount := stepPrice(w.price, randBps(w.rng, 10)), randQty(w.rng, 5000)
 		out[i] = Deal{
-			ID:    strconv.FormatInt(w.seq, 10),
-			Price: stepPrice(w.price, randBps(w.rng, 10)),
-			Qty:   randQty(w.rng, 5000),
-			Time:  t,
-			Side:  side,
+			ID:     strconv.FormatInt(w.seq, 10),
+			Time:   t,
+			Symbol: sym,
+			Side:   side,
+			Price:  px,
+			Amount: amount,
+			Cost:   px.Mul(amount),
 		}
 		t = t.Add(-time.Duration(100+w.rng.IntN(4900)) * time.Millisecond)
 	}
@@ -203,12 +208,12 @@ func (s *Synthetic) OrderBook(ctx context.Context, symbol string, depth int) (Or
 	for i := 1; i <= depth; i++ {
 		off := tick.Mul(decimal.NewFromInt(int64(i)))
 		if bid := w.price.Sub(off); bid.IsPositive() {
-			ob.Bids = append(ob.Bids, Level{Price: bid, Qty: randQty(w.rng, 5000)})
+			ob.Bids = append(ob.Bids, Level{Price: bid, Amount: randQty(w.rng, 5000)})
 		}
-		ob.Asks = append(ob.Asks, Level{Price: w.price.Add(off), Qty: randQty(w.rng, 5000)})
+		ob.Asks = append(ob.Asks, Level{Price: w.price.Add(off), Amount: randQty(w.rng, 5000)})
 	}
 	w.seq++
-	ob.LastUpdateID = w.seq
+	ob.Nonce = w.seq
 	return ob, nil
 }
 

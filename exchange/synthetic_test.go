@@ -90,7 +90,7 @@ func TestSyntheticDataIsPlausible(t *testing.T) {
 		name  string
 		exp   int32
 		value interface{ Exponent() int32 }
-	}{{"last", -SyntheticPriceScale, last.Last}, {"bid", -SyntheticPriceScale, last.Bid}, {"volume", -SyntheticQtyScale, last.Volume}} {
+	}{{"last", -SyntheticPriceScale, last.Last}, {"bid", -SyntheticPriceScale, last.Bid}, {"volume", -SyntheticQtyScale, last.BaseVolume}} {
 		if p.value.Exponent() < p.exp {
 			t.Errorf("%s has exponent %d, want a fixed scale of at most %d decimals", p.name, p.value.Exponent(), -p.exp)
 		}
@@ -111,10 +111,10 @@ func TestSyntheticDataIsPlausible(t *testing.T) {
 		if c.Low.GreaterThan(c.Open) || c.Low.GreaterThan(c.Close) || c.High.LessThan(c.Open) || c.High.LessThan(c.Close) {
 			t.Errorf("candle %d: low %v high %v do not bound open %v close %v", i, c.Low, c.High, c.Open, c.Close)
 		}
-		if !c.CloseTime.Equal(c.OpenTime.Add(time.Hour)) || c.Open.Exponent() < -SyntheticPriceScale {
-			t.Errorf("candle %d: times %v..%v, open %v", i, c.OpenTime, c.CloseTime, c.Open)
+		if !c.End(TF1h).Equal(c.OpenTime.Add(time.Hour)) || c.Open.Exponent() < -SyntheticPriceScale {
+			t.Errorf("candle %d: times %v..%v, open %v", i, c.OpenTime, c.End(TF1h), c.Open)
 		}
-		if i > 0 && (!candles[i-1].Close.Equal(c.Open) || !candles[i-1].CloseTime.Equal(c.OpenTime)) {
+		if i > 0 && (!candles[i-1].Close.Equal(c.Open) || !candles[i-1].End(TF1h).Equal(c.OpenTime)) {
 			t.Errorf("candle %d does not continue candle %d", i, i-1)
 		}
 	}
@@ -144,7 +144,8 @@ func TestSyntheticDataIsPlausible(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, d := range deals {
-		if d.Side != SideBuy && d.Side != SideSell || !d.Qty.IsPositive() || d.Qty.Exponent() < -SyntheticQtyScale {
+		if d.Side != SideBuy && d.Side != SideSell || !d.Amount.IsPositive() || d.Amount.Exponent() < -SyntheticQtyScale ||
+			!d.Cost.Equal(d.Price.Mul(d.Amount)) || d.Symbol != "QRL/USDT" {
 			t.Errorf("deal %d = %+v", i, d)
 		}
 		if i > 0 && deals[i-1].Time.After(d.Time) {

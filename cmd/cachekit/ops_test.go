@@ -72,10 +72,12 @@ func TestGetPrintsExactPrettyJSON(t *testing.T) {
 	seedMarket(t, c)
 	r := c.run("", "get", "ticker:QRL/USDT").expect(t, exitOK)
 	var got map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	dec.UseNumber() // exchange types write decimals as JSON numbers with their exact digits (CCXT's shape)
+	if err := dec.Decode(&got); err != nil {
 		t.Fatalf("get output is not JSON: %v\n%s", err, r.stdout)
 	}
-	if got["last"] != "0.012345678901234567" || got["symbol"] != "QRL/USDT" {
+	if got["last"] != json.Number("0.012345678901234567") || got["symbol"] != "QRL/USDT" {
 		t.Fatalf("get: last %v symbol %v", got["last"], got["symbol"])
 	}
 	if !strings.Contains(r.stdout, "\n  \"symbol\": \"QRL/USDT\"") {
@@ -90,7 +92,7 @@ func TestGetMsgpackValueShowsDecimalsExactly(t *testing.T) {
 		t.Fatal(err)
 	}
 	book := exchange.OrderBook{Symbol: "QRL/USDT", Bids: []exchange.Level{{
-		Price: decimal.RequireFromString("0.000000012345678901"), Qty: decimal.RequireFromString("1500.25"),
+		Price: decimal.RequireFromString("0.000000012345678901"), Amount: decimal.RequireFromString("1500.25"),
 	}}}
 	seed(t, mp, book, "orderbook:QRL/USDT:20")
 	seed(t, mp, map[string]int{"n": 7}, "custom:thing")
@@ -103,8 +105,8 @@ func TestGetMsgpackValueShowsDecimalsExactly(t *testing.T) {
 	if len(got.Bids) != 1 || got.Bids[0].Price.String() != "0.000000012345678901" {
 		t.Fatalf("msgpack order book shown as %s", r.stdout)
 	}
-	if !strings.Contains(r.stdout, `"0.000000012345678901"`) {
-		t.Fatalf("the decimal should be shown as its exact string:\n%s", r.stdout)
+	if !strings.Contains(r.stdout, "0.000000012345678901,") {
+		t.Fatalf("the decimal should be shown with its exact digits:\n%s", r.stdout)
 	}
 
 	r = c.run("", "get", "custom:thing").expect(t, exitOK)
