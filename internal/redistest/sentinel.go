@@ -105,7 +105,7 @@ func startSentinel() (*SentinelSetup, func(), error) {
 		}
 		want := fmt.Sprintf("ip=127.0.0.1,port=%d,state=online,", replica.port)
 		if got := parseInfo(info)["slave0"]; !strings.HasPrefix(got, want) {
-			return fmt.Errorf("slave0 is %q, want %q...", got, want)
+			return fmt.Errorf("slave0 is %q, want a prefix %q", got, want)
 		}
 		return nil
 	})

@@ -66,12 +66,6 @@ type config struct {
 	endpoint string // address(es) for errors
 }
 
-// Options of ours never passed to go-redis. Sentinel URLs also take sentinel_auth.
-var ourOptions = []string{
-	"dial_timeout", "read_timeout", "write_timeout", "pool_timeout", "max_retries", "pool_size",
-	"eviction_policy", "scan_count", "delete_batch", "stats_max_age", "auto_pipeline",
-}
-
 // openURL is the store.Opener of every scheme in Schemes.
 func openURL(ctx context.Context, u *url.URL) (store.Store, error) {
 	cfg, err := parseURL(u)
