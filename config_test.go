@@ -79,3 +79,37 @@ func TestOpenByURLStripsCacheOptions(t *testing.T) {
 		t.Fatalf("bad codec: %v", err)
 	}
 }
+
+// Migration mode: CACHE_PLAIN_JSON=true (or ?plain_json=true) makes Set write plain JSON without the
+// envelope, which the Python bot reads; values stay readable by Go.
+func TestPlainJSONSwitch(t *testing.T) {
+	ctx := context.Background()
+	for name, setup := range map[string]func(t *testing.T) (*cachekit.Cache, error){
+		"env": func(t *testing.T) (*cachekit.Cache, error) {
+			t.Setenv("CACHE_DRIVER", "memory")
+			t.Setenv("REDIS_URL", "")
+			t.Setenv("CACHE_PLAIN_JSON", "true")
+			return cachekit.OpenEnv(ctx)
+		},
+		"url": func(t *testing.T) (*cachekit.Cache, error) { return cachekit.Open(ctx, "memory://?plain_json=true") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := setup(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if err := c.Set(ctx, "ticker:QRL/USDT", map[string]any{"last": 0.5}, 0); err != nil {
+				t.Fatal(err)
+			}
+			raw, err := c.Store().Get(ctx, "qrl:v1:ticker:QRL/USDT")
+			if err != nil || string(raw) != `{"last":0.5}` {
+				t.Fatalf("stored %q, %v; want plain JSON", raw, err)
+			}
+		})
+	}
+	t.Setenv("CACHE_PLAIN_JSON", "maybe")
+	if _, err := cachekit.ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "CACHE_PLAIN_JSON") {
+		t.Fatalf("bad CACHE_PLAIN_JSON: %v", err)
+	}
+}
