@@ -23,6 +23,9 @@ const (
 	EnvDriver    = "CACHE_DRIVER"     // memory | redis | tiered (default redis when REDIS_URL is set, else memory)
 	EnvCodec     = "CACHE_CODEC"      // json | msgpack (default json)
 	EnvPlainJSON = "CACHE_PLAIN_JSON" // true | false: write plain JSON the Python bot reads (migration mode)
+	// EnvPolicy is Fetch's policy for kinds without one (ParsePolicy's text: "swr=2s,failsafe=10s");
+	// EnvPolicy + "_" + KIND is one kind's, applied over its built-in policy (DefaultPolicies).
+	EnvPolicy = "REDIS_CACHE_POLICY"
 )
 
 // Drivers accepted in Config.Driver.
@@ -43,6 +46,8 @@ type Config struct {
 	PlainJSON  bool                     // migration mode
 	DefaultTTL time.Duration            // ttl 0 when the kind has none; 0 = default
 	KindTTLs   map[string]time.Duration // by kind, lower case ("ticker"); replaces the built-in one
+	Policies   map[string]Policy        // Fetch policy by kind; replaces the built-in one
+	Policy     *Policy                  // Fetch policy of other kinds; nil = default (the zero Policy)
 
 	sources map[string]string // setting → the source that gave it ("REDIS_NAMESPACE=bot")
 }
@@ -60,7 +65,7 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 		v, _ := lookup(name)
 		return strings.TrimSpace(v)
 	}
-	cfg := Config{KindTTLs: map[string]time.Duration{}, sources: map[string]string{}}
+	cfg := Config{KindTTLs: map[string]time.Duration{}, Policies: map[string]Policy{}, sources: map[string]string{}}
 
 	// Gather every source's settings as labeled options, then resolve them once by the one rule.
 	var opts []Option
@@ -99,7 +104,22 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 		}
 		opts = append(opts, Labeled(EnvTTL+"="+v, WithDefaultTTL(d)))
 	}
-	for _, name := range kindTTLVars(lookup) {
+	if v := get(EnvPolicy); v != "" {
+		p, err := ParsePolicy(v, Policy{})
+		if err != nil {
+			return Config{}, fmt.Errorf("cachekit: %s: %w", EnvPolicy, err)
+		}
+		opts = append(opts, Labeled(EnvPolicy+"="+v, WithDefaultPolicy(p)))
+	}
+	for _, name := range kindVars(lookup, EnvPolicy+"_") {
+		kind := strings.ToLower(strings.TrimPrefix(name, EnvPolicy+"_"))
+		p, err := ParsePolicy(get(name), DefaultPolicies()[kind])
+		if err != nil {
+			return Config{}, fmt.Errorf("cachekit: %s: %w", name, err)
+		}
+		opts = append(opts, Labeled(name+"="+get(name), WithPolicy(kind, p)))
+	}
+	for _, name := range kindVars(lookup, EnvTTLPrefix) {
 		kind := strings.ToLower(strings.TrimPrefix(name, EnvTTLPrefix))
 		d, err := ParseTTL(get(name))
 		if err != nil {
@@ -148,22 +168,28 @@ func (cfg *Config) fill(o options) {
 		case strings.HasPrefix(setting, "ttl."):
 			kind := strings.TrimPrefix(setting, "ttl.")
 			cfg.KindTTLs[kind] = o.kindTTL[kind]
+		case setting == "policy":
+			p := o.defaultPolicy
+			cfg.Policy = &p
+		case strings.HasPrefix(setting, "policy."):
+			kind := strings.TrimPrefix(setting, "policy.")
+			cfg.Policies[kind] = o.policies[kind]
 		}
 	}
 }
 
-// kindTTLVars lists the REDIS_CACHE_TTL_<KIND> variables that are set. With a lookup other than the
-// process environment only the well-known kinds are probed.
-func kindTTLVars(lookup func(string) (string, bool)) []string {
+// kindVars lists the prefix+KIND variables (REDIS_CACHE_TTL_TICKER, ...) that are set. With a lookup
+// other than the process environment only the well-known kinds are probed.
+func kindVars(lookup func(string) (string, bool), prefix string) []string {
 	seen := map[string]bool{}
 	for _, kind := range []string{"TICKER", "OHLCV", "DEALS", "ORDERBOOK"} {
-		if _, ok := lookup(EnvTTLPrefix + kind); ok {
-			seen[EnvTTLPrefix+kind] = true
+		if _, ok := lookup(prefix + kind); ok {
+			seen[prefix+kind] = true
 		}
 	}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, EnvTTLPrefix) && len(name) > len(EnvTTLPrefix) {
+		if strings.HasPrefix(name, prefix) && len(name) > len(prefix) {
 			if _, ok := lookup(name); ok {
 				seen[name] = true
 			}
@@ -243,6 +269,17 @@ func (cfg Config) Options() ([]Option, error) {
 	sort.Strings(kinds)
 	for _, kind := range kinds {
 		opts = append(opts, Labeled(label("ttl."+kind, "KindTTLs"), WithKindTTL(kind, cfg.KindTTLs[kind])))
+	}
+	if cfg.Policy != nil {
+		opts = append(opts, Labeled(label("policy", "Policy"), WithDefaultPolicy(*cfg.Policy)))
+	}
+	kinds = kinds[:0]
+	for kind := range cfg.Policies {
+		kinds = append(kinds, kind)
+	}
+	sort.Strings(kinds)
+	for _, kind := range kinds {
+		opts = append(opts, Labeled(label("policy."+kind, "Policies"), WithPolicy(kind, cfg.Policies[kind])))
 	}
 	return opts, nil
 }

@@ -17,8 +17,9 @@ import (
 // redis+sentinel://, redis+cluster:// (store/redis), tiered:// (store/tiered).
 //
 // Cache options may be given in the URL's query and are removed before the store sees it: namespace,
-// version, codec (json|msgpack), ttl (default TTL, seconds or a duration), plain_json (true|false). Each
-// may appear once. They and opts follow one precedence rule (see Labeled): a URL option and a Go option
+// version, codec (json|msgpack), ttl (default TTL, seconds or a duration), plain_json (true|false),
+// policy (Fetch's default policy) and policy.<kind> (one kind's, over its built-in policy), both in
+// ParsePolicy's text form. Each may appear once. They and opts follow one precedence rule (see Labeled): a URL option and a Go option
 // that disagree are an error naming both. Every other query option belongs to the store, which receives
 // it exactly as written and rejects unknown ones with ErrInvalidURL.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
@@ -72,7 +73,7 @@ func splitCacheOptions(rawURL, labelPrefix string) (string, []Option, error) {
 		if err := errors.Join(err1, err2); err != nil {
 			return "", nil, fmt.Errorf("%w: query option %q: %v", ErrInvalidURL, rawName, err)
 		}
-		if !cacheURLOptions[name] {
+		if !cacheURLOptions[name] && name != "policy" && !strings.HasPrefix(name, "policy.") {
 			kept = append(kept, pair)
 			continue
 		}
@@ -115,12 +116,25 @@ func cacheURLOption(name, value string) (Option, error) {
 			return nil, fmt.Errorf("%w: option ttl: %w", ErrInvalidURL, err)
 		}
 		return WithDefaultTTL(d), nil
+	case "policy":
+		p, err := ParsePolicy(value, Policy{})
+		if err != nil {
+			return nil, fmt.Errorf("%w: option policy: %w", ErrInvalidURL, err)
+		}
+		return WithDefaultPolicy(p), nil
 	case "plain_json":
 		on, err := strconv.ParseBool(value)
 		if err != nil {
 			return nil, fmt.Errorf("%w: option plain_json=%q is not true or false", ErrInvalidURL, value)
 		}
 		return withPlainJSON(on), nil
+	}
+	if kind, ok := strings.CutPrefix(name, "policy."); ok {
+		p, err := ParsePolicy(value, DefaultPolicies()[kind])
+		if err != nil {
+			return nil, fmt.Errorf("%w: option %s: %w", ErrInvalidURL, name, err)
+		}
+		return WithPolicy(kind, p), nil
 	}
 	return nil, fmt.Errorf("%w: unknown option %q", ErrInvalidURL, name)
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -442,4 +443,42 @@ func TestFetchManyFailSafe(t *testing.T) {
 			t.Fatalf("FetchMany with the loader down = %v, %v; want the fail-safe value and the error", got, err)
 		}
 	})
+}
+
+// Policies come from the environment and URL options by the one precedence rule; a bad one names its
+// source.
+func TestPolicyConfiguration(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("CACHE_DRIVER", "memory")
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("REDIS_CACHE_POLICY_TICKER", "failsafe=30s")
+	t.Setenv("REDIS_CACHE_POLICY", "swr=1s")
+	c, err := cachekit.OpenEnv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tp := c.PolicyFor("ticker:QRL/USDT")
+	if tp.FailSafe != 30*time.Second || tp.StaleWhileRevalidate != 2*time.Second {
+		t.Fatalf("ticker policy %s; want failsafe 30s over the built-in swr 2s", tp)
+	}
+	if p := c.PolicyFor("balance:X"); p.StaleWhileRevalidate != time.Second {
+		t.Fatalf("default policy %s; want swr=1s", p)
+	}
+	u, err := cachekit.Open(ctx, "memory://?policy.ohlcv=failsafe%3D1h,soft%3D0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	if p := u.PolicyFor("ohlcv:X:1d:1"); p.FailSafe != time.Hour || p.SoftTimeout != 0 || p.HardTimeout != 10*time.Second {
+		t.Fatalf("URL ohlcv policy %s", p)
+	}
+	t.Setenv("REDIS_CACHE_POLICY_TICKER", "failsafe=soon")
+	if _, err := cachekit.ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "REDIS_CACHE_POLICY_TICKER") {
+		t.Fatalf("bad policy: %v", err)
+	}
+	t.Setenv("REDIS_CACHE_POLICY_TICKER", "retries=3")
+	if _, err := cachekit.ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "retries") {
+		t.Fatalf("unknown policy setting: %v", err)
+	}
 }
