@@ -78,11 +78,11 @@ func (c *Cache) check(ctx context.Context, op, key string) error {
 // isMiss reports whether err is a miss (and nothing worse).
 func isMiss(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
-// isCallerError reports whether err is the caller's doing (bad key or TTL, closed Cache, its own
-// context ended, a type mismatch) rather than a failure of the store: Fetch returns those, and serves
-// the loader's value on anything else.
+// isCallerError reports whether err is the caller's doing (bad key or TTL, closed Cache) rather than a
+// failure of the store: Fetch returns those, and serves the loader's value on anything else. Whether
+// the caller's context ended is asked of that context, not of the error: a store call's own shorter
+// deadline is a store failure.
 func isCallerError(err error) bool {
 	return errors.Is(err, store.ErrInvalidKey) || errors.Is(err, store.ErrInvalidTTL) ||
-		errors.Is(err, store.ErrClosed) || errors.Is(err, context.Canceled) ||
-		errors.Is(err, context.DeadlineExceeded)
+		errors.Is(err, store.ErrClosed)
 }

@@ -102,6 +102,7 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 	var fallback *Result[T] // a fail-safe value, if the cache holds one
 	var v T
 	readCtx, cancel := storeShare(ctx)
+	job.readBudget = readBudget(ctx)
 	m, err := c.get(readCtx, "fetch", key, &v)
 	cancel()
 	now := c.now()
@@ -138,6 +139,7 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 		return zero, err
 	default:
 		c.counts.storeErrors.Add(1)
+		job.readFailed = true
 	}
 
 	// 2. A recent failure or negative result of this key answers without calling the loader.
@@ -190,10 +192,19 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 // storeShare bounds a store call inside Fetch to a quarter of ctx's remaining time, when it has a
 // deadline, so the loader keeps most of it.
 func storeShare(ctx context.Context) (context.Context, context.CancelFunc) {
-	if d, ok := ctx.Deadline(); ok {
-		return context.WithTimeout(ctx, time.Until(d)/4)
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithTimeout(ctx, readBudget(ctx))
 	}
 	return ctx, func() {}
+}
+
+// readBudget is a quarter of ctx's remaining time, or an hour (the store's own timeouts then bound the
+// call) when ctx has no deadline.
+func readBudget(ctx context.Context) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		return time.Until(d) / 4
+	}
+	return time.Hour
 }
 
 // earlyRefreshDue reports, at random, whether a fresh value should be refreshed before it expires: never
@@ -222,6 +233,9 @@ type loadJob[T any] struct {
 	maxAge    time.Duration   // the caller's MaxAge, 0 for none
 	refresh   bool            // a refresh of a value still usable, written at refreshOf
 	refreshOf time.Time
+
+	readFailed bool          // the caller's store read failed: no double-check
+	readBudget time.Duration // what a store read inside this Fetch may take
 }
 
 // start joins the flight of the job's key and type, starting the load when none runs; started says
@@ -265,9 +279,10 @@ func (j *loadJob[T]) run(fl *flight) {
 		defer cancel()
 	}
 	// Double-check: a flight that ended between this caller's read and its join has written its value;
-	// use it rather than loading again (one store read, against one loader call).
-	// A refresh takes only a value newer than the one it refreshes.
-	if data, err := c.st.Get(ctx, j.full); err == nil {
+	// use it rather than loading again (one store read, against one loader call). A refresh takes only
+	// a value newer than the one it refreshes. Skipped when the caller's read failed (the store is
+	// failing: the loader must not wait for it), and bounded like that read.
+	if data, err := j.recheck(); err == nil {
 		var v T
 		if m, err := codec.Decode(data, &v); err == nil && !m.SoftExpiry.IsZero() && j.usable(m) {
 			fl.finish(v, data, m, nil)
@@ -310,6 +325,16 @@ func (j *loadJob[T]) run(fl *flight) {
 	if err := c.st.Set(j.ctx, j.full, data, keep); err != nil {
 		c.counts.storeErrors.Add(1)
 	}
+}
+
+// recheck reads the key again for run's double-check, within the caller's store share.
+func (j *loadJob[T]) recheck() ([]byte, error) {
+	if j.readFailed {
+		return nil, ErrUnavailable
+	}
+	ctx, cancel := context.WithTimeout(j.ctx, j.readBudget)
+	defer cancel()
+	return j.c.st.Get(ctx, j.full)
 }
 
 // callLoader runs a loader, counting it, and turns a panic into a *LoaderPanicError.
