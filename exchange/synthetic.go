@@ -95,6 +95,11 @@ func (s *Synthetic) Ticker(ctx context.Context, symbol string) (Ticker, error) {
 	if err != nil {
 		return Ticker{}, err
 	}
+	return s.step(w, sym), nil
+}
+
+// step moves the walk one step and returns the symbol's statistics.
+func (s *Synthetic) step(w *walk, sym string) Ticker {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.step()
@@ -113,7 +118,7 @@ func (s *Synthetic) Ticker(ctx context.Context, symbol string) (Ticker, error) {
 		QuoteVolume: w.volume.Mul(w.price).Round(SyntheticPriceScale),
 		Change:      w.price.Sub(w.base),
 		Percentage:  w.price.Sub(w.base).Mul(decimal.NewFromInt(100)).DivRound(w.base, 4),
-	}, nil
+	}
 }
 
 // OHLCV returns limit candles ending with the one containing now, oldest first. The newest close is the
