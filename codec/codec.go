@@ -51,11 +51,6 @@ var (
 	ErrInvalidTarget = errors.New("codec: decode target must be a non-nil pointer")
 )
 
-// maxDepth bounds how deeply a value may nest, on encode and on decode (this package checks msgpack and
-// EncodePlainJSON; goccy/go-json and encoding/json apply the same limit themselves). It keeps recursion
-// far from Go's stack limit, whose overflow cannot be recovered.
-const maxDepth = 10000
-
 var (
 	// JSON is the JSON codec (id 1), with encoding/json's rules and output, run by goccy/go-json for
 	// speed (see json.go). Decimals are written as JSON strings (shopspring's default) and read from JSON

@@ -2,7 +2,6 @@ package codec
 
 import (
 	"errors"
-	"reflect"
 	"testing"
 	"unsafe"
 
@@ -152,58 +151,6 @@ func TestSharedReferencesAreNotCycles(t *testing.T) {
 	for _, e := range encoders {
 		if _, err := e.enc(s); err != nil {
 			t.Errorf("%s: %v", e.name, err)
-		}
-	}
-}
-
-// The cycle check walks only values whose type can be cyclic.
-func TestCycleAnalysis(t *testing.T) {
-	for _, tc := range []struct {
-		v    any
-		want bool
-	}{
-		{[]candle{}, false},
-		{map[string]candle{}, false},
-		{everything{}, false},
-		{&inner{}, false},
-		{[][]*inner{}, false},
-		{node{}, true},
-		{tree{}, true},
-		{map[string]any{}, true},
-		{[]any{}, true},
-		{struct{ E error }{}, false}, // msgpack writes an error as its message
-		{struct{ D decimal.Decimal }{}, false},
-		{struct {
-			N *node `msgpack:"-"`
-		}{}, false},
-		{struct {
-			N *node `json:"-"`
-		}{}, false},
-	} {
-		typ := reflect.TypeOf(tc.v)
-		if got := cycleAnalysis.planFor(typ) != nil; got != tc.want {
-			t.Errorf("%s: walked = %v, want %v", typ, got, tc.want)
-		}
-	}
-}
-
-func TestUTCAnalysis(t *testing.T) {
-	for _, tc := range []struct {
-		v    any
-		want bool
-	}{
-		{[]candle{}, true},
-		{struct{ P *decimal.Decimal }{}, false},
-		{[]int{}, false},
-		{map[string]string{}, false},
-		{struct{ A any }{}, true},
-		{struct{ T **[]map[string]*[1]inner }{}, true},
-	} {
-		typ := reflect.TypeOf(tc.v)
-		for _, a := range []*utcAnalysis{utcJSON, utcMsgpack} {
-			if got := a.planFor(typ) != nil; got != tc.want {
-				t.Errorf("%s (msgpack rules %v): walked = %v, want %v", typ, a.rules.msgpack, got, tc.want)
-			}
 		}
 	}
 }

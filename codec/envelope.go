@@ -128,7 +128,7 @@ func unixMilli(name string, t time.Time) (uint64, error) {
 	return uint64(ms), nil
 }
 
-// EncodePlainJSON is in plainjson.go.
+// EncodePlainJSON, for readers that know no envelope, is in json.go.
 
 // Decode decodes data into v (a non-nil pointer, else ErrInvalidTarget) and returns the header's Meta.
 // Enveloped data is decoded by the codec its header names, whatever codec the reader writes with, so a

@@ -7,13 +7,17 @@ import (
 	"sync"
 
 	gojson "github.com/goccy/go-json"
+
+	"github.com/cachekit/cachekit/codec/internal/plainjson"
+	"github.com/cachekit/cachekit/codec/internal/utc"
 )
 
 // jsonLib is a JSON implementation the json codec can run on. JSON runs on goccy/go-json: on the
-// market-data payloads (ticker, candles, order book) it encodes and decodes about twice as fast as
-// encoding/json (BenchmarkJSONLib), is pure Go with the same behaviour on every platform and Go version,
-// and writes and reads what encoding/json does for everything this package promises. encoding/json stays
-// here so that the tests hold both to the same rules and compare their output, results and errors.
+// market-data payloads (ticker, candles, order book) it encodes and decodes faster than encoding/json
+// (BenchmarkJSONLib; figures in bench/RESULTS.md), is pure Go with the same behaviour on every platform
+// and Go version, and writes and reads what encoding/json does for everything this package promises.
+// encoding/json stays here so that the tests hold both to the same rules and compare their output,
+// results and errors.
 type jsonLib struct {
 	name       string
 	marshal    func(any) ([]byte, error) // returns an exact-size slice
@@ -112,6 +116,25 @@ func (c jsonCodec) unmarshal(data []byte, v any) (err error) {
 		}
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	toUTC(utcJSON, v)
+	utcJSON.Fix(v)
 	return nil
+}
+
+// utcJSON makes decoded times UTC: both JSON libraries keep the offset the text was written with.
+var utcJSON = utc.New(false)
+
+// EncodePlainJSON returns v as bare JSON with no envelope, for readers that know nothing of it (the Python
+// services sharing the cache). The output is what json.Marshal writes, with one difference: every
+// decimal.Decimal (and valid decimal.NullDecimal) is a JSON number with the decimal's exact digits, not
+// shopspring's quoted string, so Python's json.loads(s, parse_float=decimal.Decimal) reads it back exactly
+// (and a reader without parse_float gets the float it got from the Python writer). Decimals inside a type
+// with its own MarshalJSON or MarshalText are written by that method. Times are RFC 3339 strings with
+// their offset, []byte is base64. Errors wrap ErrEncode.
+func EncodePlainJSON(v any) (b []byte, err error) {
+	defer recoverAs(&err, ErrEncode, "json")
+	b, err = plainjson.Encode(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrEncode, err)
+	}
+	return b, nil
 }

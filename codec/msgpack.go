@@ -6,9 +6,16 @@ import (
 	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/cachekit/cachekit/codec/internal/cyclecheck"
+	"github.com/cachekit/cachekit/codec/internal/mpscan"
+	"github.com/cachekit/cachekit/codec/internal/utc"
 )
 
 type msgpackCodec struct{}
+
+// utcMsgpack makes msgpack's decoded times, which time.Unix made Local, UTC.
+var utcMsgpack = utc.New(true)
 
 func (msgpackCodec) Name() string { return "msgpack" }
 func (msgpackCodec) ID() byte     { return idMsgpack }
@@ -57,8 +64,9 @@ func (c msgpackCodec) marshalAfter(h header, v any) ([]byte, error) {
 
 func (msgpackCodec) appendMarshal(dst []byte, v any) (b []byte, err error) {
 	defer recoverAs(&err, ErrEncode, "msgpack")
-	if err := checkEncodable(v); err != nil {
-		return dst, err
+	// msgpack has no cycle detection: a self-referential value would overflow the stack, unrecoverably.
+	if err := cyclecheck.Check(v); err != nil {
+		return dst, fmt.Errorf("%w: %w", ErrEncode, err)
 	}
 	e := msgpackEncoders.Get().(*msgpackEncoder)
 	e.w = outWriter{b: dst}
@@ -79,7 +87,8 @@ func (c msgpackCodec) Unmarshal(data []byte, v any) error {
 }
 
 func (msgpackCodec) unmarshal(data []byte, v any) (err error) {
-	if err := checkMsgpack(data); err != nil {
+	// msgpack has no depth or allocation limit: corrupt bytes could overflow the stack or claim 2^32 items.
+	if err := mpscan.Check(data); err != nil {
 		return fmt.Errorf("%w: msgpack: %w", ErrCorrupt, err)
 	}
 	defer recoverAs(&err, ErrCorrupt, "msgpack")
@@ -90,12 +99,12 @@ func (msgpackCodec) unmarshal(data []byte, v any) (err error) {
 	d.r.Reset(nil)
 	msgpackDecoders.Put(d)
 	if err != nil {
-		// checkMsgpack has proven the bytes well formed: what fails now is the value's shape.
+		// mpscan.Check has proven the bytes well formed: what fails now is the value's shape.
 		return fmt.Errorf("%w: %w", ErrTypeMismatch, err) // the library says "msgpack: ..."
 	}
 	if rest != 0 {
 		return fmt.Errorf("%w: msgpack: %d bytes left after the value", ErrCorrupt, rest)
 	}
-	toUTC(utcMsgpack, v)
+	utcMsgpack.Fix(v)
 	return nil
 }

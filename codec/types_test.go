@@ -7,6 +7,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// maxDepth is the nesting limit doc.go states: the tests hold the code to the documented number.
+const maxDepth = 10000
+
 // Types shared by the tests and benchmarks.
 
 type candle struct {

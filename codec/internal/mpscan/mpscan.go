@@ -1,19 +1,23 @@
-package codec
+// Package mpscan checks msgpack bytes before they are decoded. msgpack v5 has neither a depth limit
+// (deep nesting could overflow the stack, which kills the process) nor, for slices, an allocation limit
+// (a corrupt array header claiming 2^32 elements would allocate them before reading any): Check rejects
+// both, every truncation and any trailing bytes, in one pass over the bytes without allocating, so that
+// what fails in the decoder afterwards is the value's shape, not its bytes.
+package mpscan
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/cachekit/cachekit/codec/internal/limits"
 )
 
-// checkMsgpack verifies, without decoding, that b holds exactly one well-formed msgpack value that nests
-// at most maxDepth levels. msgpack v5 has neither a depth limit (deep nesting could overflow the stack,
-// which kills the process) nor, for slices, an allocation limit (a corrupt array header claiming 2^32
-// elements would allocate them before reading any): this check rejects both, every truncation and any
-// trailing bytes, in one pass over the bytes without allocating. It reads only type codes and length
-// fields, skipping payload bytes; a level's remaining item count lives in a register while the level is
-// read, and goes on a stack only when a container opens inside it.
-func checkMsgpack(b []byte) error {
+// Check verifies, without decoding, that b holds exactly one well-formed msgpack value that nests at
+// most limits.MaxDepth levels. It reads only type codes and length fields, skipping payload bytes; a level's
+// remaining item count lives in a register while the level is read, and goes on a stack only when a
+// container opens inside it.
+func Check(b []byte) error {
 	var stackBuf [32]uint64
 	stack := stackBuf[:0] // items still to read at each enclosing level
 	left := uint64(1)     // items still to read at the current level
@@ -92,8 +96,8 @@ func checkMsgpack(b []byte) error {
 			if n > uint64(len(b)-i) { // every item takes at least one byte
 				return errTruncated
 			}
-			if len(stack) >= maxDepth {
-				return fmt.Errorf("value nests deeper than %d levels", maxDepth)
+			if len(stack) >= limits.MaxDepth {
+				return fmt.Errorf("value nests deeper than %d levels", limits.MaxDepth)
 			}
 			stack = append(stack, left-1) // what is left at this level once the container is read
 			left = n + 1                  // +1: the loop's decrement runs before the first item

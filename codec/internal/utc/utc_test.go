@@ -1,9 +1,16 @@
-package codec
+package utc
 
 import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+var (
+	jsonConv    = New(false)
+	msgpackConv = New(true)
 )
 
 // Shapes the UTC walk must reach, and places it must leave alone.
@@ -80,7 +87,7 @@ func TestUTCWalkShapes(t *testing.T) {
 		private:     at,
 		Grid:        [2][2]time.Time{{at, at}, {at, at}},
 	}
-	toUTC(utcJSON, &v)
+	jsonConv.Fix(&v)
 
 	var n int
 	utc := func(name string, got time.Time) {
@@ -152,7 +159,7 @@ func TestUTCWalkCyclicTarget(t *testing.T) {
 	l.Next = l
 	done := make(chan struct{})
 	go func() {
-		toUTC(utcMsgpack, &l)
+		msgpackConv.Fix(&l)
 		close(done)
 	}()
 	select {
@@ -187,10 +194,46 @@ func TestUTCTargetCacheCollisions(t *testing.T) {
 				field = field.Field(0)
 			}
 			field.Set(reflect.ValueOf(at))
-			toUTC(utcJSON, p.Interface())
+			jsonConv.Fix(p.Interface())
 			got := field.Interface().(time.Time)
 			if wantUTC := i%2 == 0; (got.Location() == time.UTC) != wantUTC || !got.Equal(at) {
 				t.Fatalf("round %d, type %d (%s): At = %v, want UTC %v", round, i, p.Type().Elem(), got, wantUTC)
+			}
+		}
+	}
+}
+
+type candle struct {
+	OpenTime time.Time
+	Open     decimal.Decimal
+}
+
+type inner struct {
+	Label string
+	At    time.Time
+	Price decimal.Decimal
+}
+
+// The walk runs only for types that can hold a time a decoder set.
+func TestUTCAnalysis(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		want bool
+	}{
+		{[]candle{}, true},
+		{struct{ P *decimal.Decimal }{}, false},
+		{[]int{}, false},
+		{map[string]string{}, false},
+		{struct{ A any }{}, true},
+		{struct{ T **[]map[string]*[1]inner }{}, true},
+		{struct {
+			T time.Time `json:"-" msgpack:"-"`
+		}{}, false},
+	} {
+		typ := reflect.TypeOf(tc.v)
+		for _, c := range []*Converter{jsonConv, msgpackConv} {
+			if got := c.planFor(typ) != nil; got != tc.want {
+				t.Errorf("%s (msgpack rules %v): walked = %v, want %v", typ, c.rules.Msgpack, got, tc.want)
 			}
 		}
 	}

@@ -1,4 +1,8 @@
-package codec
+// Package plainjson writes a value as json.Marshal does, except that decimals are bare JSON numbers
+// with their exact digits: the form Python readers (json.loads with parse_float=Decimal) read back
+// exactly. Only types that can hold a decimal are walked here; the rest of every value is written by
+// encoding/json itself. Errors are plain: the caller says what they mean.
+package plainjson
 
 import (
 	"cmp"
@@ -10,39 +14,45 @@ import (
 	"strconv"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/cachekit/cachekit/codec/internal/limits"
+	"github.com/cachekit/cachekit/codec/internal/typegraph"
 )
 
-// EncodePlainJSON returns v as bare JSON with no envelope, for readers that know nothing of it (the Python
-// services sharing the cache). The output is what json.Marshal writes, with one difference: every
-// decimal.Decimal (and valid decimal.NullDecimal) is a JSON number with the decimal's exact digits, not
-// shopspring's quoted string, so Python's json.loads(s, parse_float=decimal.Decimal) reads it back exactly
-// (and a reader without parse_float gets the float it got from the Python writer). Decimals inside a type
-// with its own MarshalJSON or MarshalText are written by that method. Times are RFC 3339 strings with
-// their offset, []byte is base64. Errors wrap ErrEncode.
-func EncodePlainJSON(v any) (b []byte, err error) {
-	defer recoverAs(&err, ErrEncode, "json")
-	rv := reflect.ValueOf(v)
-	if !rv.IsValid() || !plainJSONAnalysis.isRelevant(rv.Type()) {
-		return jsonCodec{stdJSON}.Marshal(v) // encoding/json itself: this output is its output by definition
+var (
+	decimalType       = reflect.TypeFor[decimal.Decimal]()
+	nullDecimalType   = reflect.TypeFor[decimal.NullDecimal]()
+	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// holdsDecimal tells which types can hold a decimal that encoding/json would quote: only those are
+// walked here; everything else goes to json.Marshal whole.
+var holdsDecimal = typegraph.NewFilter(func(t reflect.Type) bool {
+	target := func(t reflect.Type) bool {
+		return t == decimalType || t == nullDecimalType || t.Kind() == reflect.Interface
 	}
-	e := plainEncoder{b: make([]byte, 0, 256)}
+	return typegraph.Reaches(t, typegraph.Rules{}, marshalsItself, target)
+})
+
+// Encode returns v as json.Marshal writes it, with every decimal.Decimal (and valid
+// decimal.NullDecimal) as a JSON number with the decimal's exact digits, unless a MarshalJSON or
+// MarshalText method of an enclosing type writes it. A value nesting deeper than limits.MaxDepth levels
+// is an error. Panics of a type's own marshal method are not recovered.
+func Encode(v any) ([]byte, error) {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || !holdsDecimal.Relevant(rv.Type()) {
+		b, err := json.Marshal(v) // encoding/json itself: this output is its output by definition
+		if err != nil {
+			return nil, fmt.Errorf("json: %w", err)
+		}
+		return b, nil
+	}
+	e := encoder{b: make([]byte, 0, 256)}
 	if err := e.value(rv, 0); err != nil {
 		return nil, err
 	}
 	return e.b, nil
-}
-
-// plainJSONAnalysis tells which types can hold a decimal that encoding/json would quote: only those are
-// walked here; everything else goes to json.Marshal whole.
-var plainJSONAnalysis = &analysis{rules: fieldRules{}}
-
-func init() {
-	target := func(t reflect.Type) bool {
-		return t == decimalType || t == nullDecimalType || t.Kind() == reflect.Interface
-	}
-	plainJSONAnalysis.relevant = func(t reflect.Type) bool {
-		return reaches(t, plainJSONAnalysis.rules, marshalsItself, target)
-	}
 }
 
 // marshalsItself reports whether encoding/json hands every value of t to a MarshalJSON or MarshalText
@@ -65,11 +75,11 @@ func pointerMarshals(t reflect.Type) bool {
 	return pt.Implements(jsonMarshalerType) || pt.Implements(textMarshalerType)
 }
 
-type plainEncoder struct{ b []byte }
+type encoder struct{ b []byte }
 
-func (e *plainEncoder) value(v reflect.Value, depth int) error {
-	if depth > maxDepth {
-		return fmt.Errorf("%w: value nests deeper than %d levels", ErrEncode, maxDepth)
+func (e *encoder) value(v reflect.Value, depth int) error {
+	if depth > limits.MaxDepth {
+		return fmt.Errorf("value nests deeper than %d levels", limits.MaxDepth)
 	}
 	t := v.Type()
 	switch {
@@ -83,7 +93,7 @@ func (e *plainEncoder) value(v reflect.Value, depth int) error {
 			e.b = append(e.b, "null"...)
 		}
 		return nil
-	case !plainJSONAnalysis.isRelevant(t) || (t.Kind() != reflect.Pointer && v.CanAddr() && pointerMarshals(t)):
+	case !holdsDecimal.Relevant(t) || (t.Kind() != reflect.Pointer && v.CanAddr() && pointerMarshals(t)):
 		return e.delegate(v)
 	}
 	switch t.Kind() {
@@ -121,7 +131,7 @@ func (e *plainEncoder) value(v reflect.Value, depth int) error {
 
 // delegate appends json.Marshal's encoding of v, passing its address when it has one so that methods on
 // the pointer apply exactly as they would inside json.Marshal.
-func (e *plainEncoder) delegate(v reflect.Value) error {
+func (e *encoder) delegate(v reflect.Value) error {
 	var x any
 	if v.CanAddr() {
 		x = v.Addr().Interface()
@@ -130,13 +140,13 @@ func (e *plainEncoder) delegate(v reflect.Value) error {
 	}
 	b, err := json.Marshal(x)
 	if err != nil {
-		return fmt.Errorf("%w: json: %w", ErrEncode, err)
+		return fmt.Errorf("json: %w", err)
 	}
 	e.b = append(e.b, b...)
 	return nil
 }
 
-func (e *plainEncoder) structValue(v reflect.Value, depth int) error {
+func (e *encoder) structValue(v reflect.Value, depth int) error {
 	e.b = append(e.b, '{')
 	first := true
 	fields := jsonFieldsOf(v.Type())
@@ -176,7 +186,7 @@ nextField:
 }
 
 // quoted writes a field with the ",string" option: the JSON text of the value inside a JSON string.
-func (e *plainEncoder) quoted(v reflect.Value) error {
+func (e *encoder) quoted(v reflect.Value) error {
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			e.b = append(e.b, "null"...)
@@ -186,7 +196,7 @@ func (e *plainEncoder) quoted(v reflect.Value) error {
 	}
 	raw, err := json.Marshal(v.Interface())
 	if err != nil {
-		return fmt.Errorf("%w: json: %w", ErrEncode, err)
+		return fmt.Errorf("json: %w", err)
 	}
 	if v.Kind() == reflect.String {
 		raw, _ = json.Marshal(string(raw))
@@ -199,7 +209,7 @@ func (e *plainEncoder) quoted(v reflect.Value) error {
 	return nil
 }
 
-func (e *plainEncoder) mapValue(v reflect.Value, depth int) error {
+func (e *encoder) mapValue(v reflect.Value, depth int) error {
 	if v.IsNil() {
 		e.b = append(e.b, "null"...)
 		return nil
@@ -244,7 +254,7 @@ func jsonMapKey(k reflect.Value) (string, error) {
 		}
 		b, err := tm.MarshalText()
 		if err != nil {
-			return "", fmt.Errorf("%w: json: map key: %w", ErrEncode, err)
+			return "", fmt.Errorf("json: map key: %w", err)
 		}
 		return string(b), nil
 	}
@@ -254,7 +264,7 @@ func jsonMapKey(k reflect.Value) (string, error) {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		return strconv.FormatUint(k.Uint(), 10), nil
 	}
-	return "", fmt.Errorf("%w: json: unsupported map key type %s", ErrEncode, k.Type())
+	return "", fmt.Errorf("json: unsupported map key type %s", k.Type())
 }
 
 // isEmptyJSON is the "omitempty" test of encoding/json.
