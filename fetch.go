@@ -128,6 +128,7 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 				if c.failures.get(full, now) == nil { // no refresh while a failure backs off
 					job.startInBackground(m)
 				}
+				c.counts.staleServed.Add(1)
 				return r, nil
 			}
 			if past < p.FailSafe {
@@ -146,6 +147,7 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 	if f := c.failures.get(full, now); f != nil {
 		if fallback != nil && !errors.Is(f.err, ErrNoValue) {
 			fallback.LoadErr = f.err
+			c.counts.staleServed.Add(1)
 			return *fallback, nil
 		}
 		return zero, f.err
@@ -163,12 +165,14 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 	case <-ctx.Done():
 		return zero, opErr("fetch", key, ctx.Err())
 	case <-soft: // the load goes on and updates the cache when it lands
+		c.counts.staleServed.Add(1)
 		return *fallback, nil
 	case <-fl.ready:
 	}
 	if fl.err != nil {
 		if fallback != nil && !errors.Is(fl.err, ErrNoValue) {
 			fallback.LoadErr = fl.err
+			c.counts.staleServed.Add(1)
 			return *fallback, nil
 		}
 		return zero, fl.err

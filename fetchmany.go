@@ -73,6 +73,7 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 			out[bk.rel] = bk.val
 		case bk.hit: // stale inside the stale-while-revalidate window
 			out[bk.rel] = bk.val
+			c.counts.staleServed.Add(1)
 			if c.failures.get(bk.full, now) == nil {
 				toRefresh = append(toRefresh, bk)
 			}
@@ -80,6 +81,7 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 			if f := c.failures.get(bk.full, now); f != nil {
 				if bk.fallback != nil && !errors.Is(f.err, ErrNoValue) {
 					out[bk.rel] = *bk.fallback
+					c.counts.staleServed.Add(1)
 				} else if !errors.Is(f.err, ErrNoValue) {
 					b.fail(bk, f.err)
 				}
@@ -117,6 +119,7 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 		if !bk.fl.isReady() {
 			if bk.fallback != nil {
 				out[bk.rel] = *bk.fallback
+				c.counts.staleServed.Add(1)
 			}
 			continue
 		}
@@ -124,6 +127,7 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 			switch {
 			case bk.fallback != nil && !errors.Is(err, ErrNoValue):
 				out[bk.rel] = *bk.fallback
+				c.counts.staleServed.Add(1)
 			case !errors.Is(err, ErrNoValue):
 				b.fail(bk, err)
 			}

@@ -27,7 +27,7 @@ const (
 type counters struct {
 	hits, misses, corrupt, typeMismatches, encodeErrors atomic.Int64
 	loads, loadErrors, loaderPanics, coalesced          atomic.Int64
-	storeErrors                                         atomic.Int64
+	storeErrors, staleServed                            atomic.Int64
 }
 
 // Counters are this Cache value's own counts since it was created. Reading them does no I/O and
@@ -43,6 +43,7 @@ type Counters struct {
 	LoaderPanics   int64 // loader calls that panicked (recovered)
 	Coalesced      int64 // Fetch callers that shared another caller's load
 	StoreErrors    int64 // store failures Fetch worked around (value loaded and returned anyway)
+	StaleServed    int64 // Fetch results past their fresh TTL (while revalidating, or fail-safe)
 }
 
 // HitRatio returns Hits / (Hits + Misses), or 0 before any lookup.
@@ -66,6 +67,7 @@ func (c *Cache) Counters() Counters {
 		LoaderPanics:   c.counts.loaderPanics.Load(),
 		Coalesced:      c.counts.coalesced.Load(),
 		StoreErrors:    c.counts.storeErrors.Load(),
+		StaleServed:    c.counts.staleServed.Load(),
 	}
 }
 

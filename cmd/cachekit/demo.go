@@ -25,6 +25,7 @@ type demoOptions struct {
 	duration   time.Duration
 	keep       bool
 	noProgress bool
+	fault      string
 }
 
 func demoCommand() command {
@@ -42,7 +43,12 @@ cache, errors and p50/p99 request latency, then the entries and bytes cached.
 The cache is the in-process memory backend unless --cache or the environment (CACHE_DRIVER, REDIS_URL)
 selects another. Entries go to the namespace "demo" (--namespace), never a bot's, and the demo removes
 exactly the keys it wrote when it ends, unless --keep. Per-kind TTLs follow REDIS_CACHE_TTL_<KIND>.
-Interrupting (Ctrl-C) ends the run early; the report is still printed and the exit code is 130.`,
+Interrupting (Ctrl-C) ends the run early; the report is still printed and the exit code is 130.
+
+--fault injects an upstream fault for a window of the run: fail@3s+4s makes every upstream call fail from
+3 s to 7 s, slow=2s@3s+4s makes each 2 s slower. A second table then shows, before, during and after the
+fault: requests, errors the bot saw, values served stale (the fail-safe and stale-while-revalidate
+policies), upstream calls and p99 per kind. With a fault, errors the bot saw do not fail the run.`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 			o := demoOptions{cache: cacheFlags{fixedNamespace: demoNamespace}}
 			o.cache.register(fs)
@@ -51,6 +57,7 @@ Interrupting (Ctrl-C) ends the run early; the report is still printed and the ex
 			fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long the bot polls")
 			fs.BoolVar(&o.keep, "keep", false, "keep the demo's cache entries instead of removing them at the end")
 			fs.BoolVar(&o.noProgress, "no-progress", false, "do not show progress on stderr")
+			fs.StringVar(&o.fault, "fault", "", "inject an upstream `fault`: fail@START+DURATION or slow=EXTRA@START+DURATION (e.g. fail@3s+4s)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("demo takes no arguments, got %q", args)
@@ -69,7 +76,11 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	if o.duration <= 0 {
 		return usageErrorf("--duration %v must be > 0", o.duration)
 	}
-	src, srcDesc, err := o.source.build()
+	flt, err := parseFault(o.fault)
+	if err != nil {
+		return err
+	}
+	src, faulty, srcDesc, err := o.source.build(flt)
 	if err != nil {
 		return err
 	}
@@ -89,6 +100,11 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 
 	rec := newRecorder()
 	started := time.Now()
+	if faulty != nil {
+		faulty.started.Store(started.UnixNano())
+	}
+	rec.phaseOf = func() int { return flt.phase(time.Since(started)) }
+	marks := newPhaseMarks(flt, started, src, cache)
 	stop, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
 	var prog *progress
@@ -120,6 +136,7 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 		}()
 	}
 	runPolls(ctx, stop, client, symbols, rec)
+	marks.end()
 	close(progDone)
 	if prog != nil {
 		frac, s := status()
@@ -136,6 +153,11 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	if err := a.demoReport(rctx, client, src.Calls(), rec); err != nil {
 		return err
 	}
+	if flt != nil {
+		if err := a.demoFaultReport(flt, rec, marks); err != nil {
+			return err
+		}
+	}
 	if err := a.demoCleanup(rctx, cache, symbols, o.keep); err != nil {
 		return err
 	}
@@ -143,7 +165,7 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	if ctx.Err() != nil {
 		return &exitErr{code: exitInterrupted, err: fmt.Errorf("interrupted after %v; the report covers that time", elapsed.Round(time.Millisecond))}
 	}
-	if req, errs := rec.totals(); errs > 0 {
+	if req, errs := rec.totals(); errs > 0 && flt == nil {
 		return fmt.Errorf("%d of %d requests failed; first error: %w", errs, req, rec.firstErr)
 	}
 	return nil

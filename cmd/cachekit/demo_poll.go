@@ -102,13 +102,21 @@ type kindRecord struct {
 type recorder struct {
 	mu       sync.Mutex
 	kinds    map[string]*kindRecord
+	byPhase  [phases]map[string]*kindRecord // the same, split by the fault's phases
 	firstErr error
+	phaseOf  func() int // the phase a request finishing now counts in; nil: before
 }
 
 func newRecorder() *recorder {
 	r := &recorder{kinds: map[string]*kindRecord{}}
+	for p := range r.byPhase {
+		r.byPhase[p] = map[string]*kindRecord{}
+	}
 	for _, k := range exchange.Kinds() {
 		r.kinds[k] = &kindRecord{}
+		for p := range r.byPhase {
+			r.byPhase[p][k] = &kindRecord{}
+		}
 	}
 	return r
 }
@@ -116,15 +124,30 @@ func newRecorder() *recorder {
 func (r *recorder) record(kind string, d time.Duration, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	k := r.kinds[kind]
-	k.requests++
-	k.latencies = append(k.latencies, d)
-	if err != nil {
-		k.errors++
-		if r.firstErr == nil {
-			r.firstErr = err
+	phase := phaseBefore
+	if r.phaseOf != nil {
+		phase = r.phaseOf()
+	}
+	for _, k := range []*kindRecord{r.kinds[kind], r.byPhase[phase][kind]} {
+		k.requests++
+		k.latencies = append(k.latencies, d)
+		if err != nil {
+			k.errors++
 		}
 	}
+	if err != nil && r.firstErr == nil {
+		r.firstErr = err
+	}
+}
+
+// phaseSnapshot returns a copy of one kind's record in one phase, latencies sorted.
+func (r *recorder) phaseSnapshot(phase int, kind string) kindRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := r.byPhase[phase][kind]
+	out := kindRecord{requests: k.requests, errors: k.errors, latencies: slices.Clone(k.latencies)}
+	slices.Sort(out.latencies)
+	return out
 }
 
 // totals returns the number of requests and errors so far over all kinds.

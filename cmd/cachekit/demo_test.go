@@ -150,3 +150,32 @@ func TestPercentile(t *testing.T) {
 		t.Errorf("empty p50 = %v", got)
 	}
 }
+
+// --fault makes the upstream fail for a window; the fault table shows each phase, and while the
+// exchange fails the bot is served its last good tickers (stale) instead of errors.
+func TestDemoFaultReport(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t).withSharedMemory()
+	c.env["REDIS_CACHE_TTL_TICKER"] = "100ms" // expiries inside the fault window
+	r := c.run("", "demo", "--duration", "1500ms", "--latency", "0", "--jitter", "0", "--symbols", "QRL/USDT",
+		"--fault", "fail@400ms+800ms", "--no-progress").expect(t, exitOK)
+	if !strings.Contains(r.stdout, "fault: upstream failing from 400ms to 1.2s") {
+		t.Fatalf("no fault line:\n%s", r.stdout)
+	}
+	phases := map[string][]string{}
+	for _, l := range lines(r.stdout) {
+		f := strings.Fields(l)
+		if len(f) >= 5 && (f[0] == "before" || f[0] == "during" || f[0] == "after") {
+			phases[f[0]] = f
+		}
+	}
+	if len(phases) != 3 {
+		t.Fatalf("fault table rows %v:\n%s", phases, r.stdout)
+	}
+	if during := phases["during"]; during[1] == "0" || during[3] == "0" {
+		t.Fatalf("during the fault: %v; want requests and stale serves", during)
+	}
+	for _, bad := range []string{"--fault", "fail@x+1s", "slow@1s+1s", "melt@1s+1s"} {
+		c.run("", "demo", "--duration", "10ms", "--fault", bad).expect(t, exitUsage)
+	}
+}

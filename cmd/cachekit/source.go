@@ -27,8 +27,23 @@ func (sf *sourceFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&sf.timeout, "timeout", 10*time.Second, "timeout of one MEXC request (with --live)")
 }
 
-// build returns the selected source wrapped in a call counter, and a one-line description of it.
-func (sf *sourceFlags) build() (*exchange.CountedSource, string, error) {
+// build returns the selected source, under the fault f when one is given (nil otherwise), wrapped in a
+// call counter, and a one-line description of it.
+func (sf *sourceFlags) build(f *fault) (*exchange.CountedSource, *faultySource, string, error) {
+	src, desc, err := sf.source()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if f == nil {
+		return exchange.Counted(src), nil, desc, nil
+	}
+	fs := &faultySource{Source: src, f: f}
+	fs.started.Store(time.Now().UnixNano())
+	return exchange.Counted(fs), fs, desc + "; " + f.String(), nil
+}
+
+// source returns the selected source and its description.
+func (sf *sourceFlags) source() (exchange.Source, string, error) {
 	if sf.live {
 		if sf.timeout <= 0 {
 			return nil, "", usageErrorf("--timeout %v must be > 0", sf.timeout)
@@ -37,7 +52,7 @@ func (sf *sourceFlags) build() (*exchange.CountedSource, string, error) {
 		if err != nil {
 			return nil, "", usageErrorf("%v", err)
 		}
-		return exchange.Counted(m), "MEXC Spot v3 at " + sf.mexcURL, nil
+		return m, "MEXC Spot v3 at " + sf.mexcURL, nil
 	}
 	if sf.latency < 0 || sf.jitter < 0 {
 		return nil, "", usageErrorf("--latency %v and --jitter %v must be >= 0", sf.latency, sf.jitter)
@@ -50,7 +65,7 @@ func (sf *sourceFlags) build() (*exchange.CountedSource, string, error) {
 	if sf.jitter > 0 {
 		desc = fmt.Sprintf("synthetic market (seed %d, latency %v-%v", sf.seed, sf.latency, sf.latency+sf.jitter)
 	}
-	return exchange.Counted(s), desc + ")", nil
+	return s, desc + ")", nil
 }
 
 // parseSymbols splits a comma-separated list of symbols, normalizes each ("qrl/usdt" → "QRL/USDT") and

@@ -71,7 +71,7 @@ func (a *app) warm(ctx context.Context, o warmOptions) error {
 		}
 		tfs = append(tfs, tf)
 	}
-	src, srcDesc, err := o.source.build()
+	src, _, srcDesc, err := o.source.build(nil)
 	if err != nil {
 		return err
 	}
