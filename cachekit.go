@@ -26,6 +26,30 @@
 // option or CLI flag, by the store URL's query (?namespace=) and by the environment (REDIS_NAMESPACE);
 // every source that gives it must give the same value, and two that differ are an error wrapping
 // ErrConflict that names both. A setting no source gives takes its default.
+//
+// # Read-through: Fetch, FetchResult, FetchMany, WriteThrough
+//
+// Fetch loads a missing key through a loader, once per key and type in the process, and serves it by the
+// key kind's Policy. Every knob, with its default (DefaultPolicies lists the built-in ones per kind):
+//
+//	knob                    Policy field           environment / URL option            default (ticker)
+//	fresh TTL               Fetch's ttl argument   REDIS_CACHE_TTL[_<KIND>] / ttl       the kind's TTL (5s)
+//	stale-while-revalidate  StaleWhileRevalidate   REDIS_CACHE_POLICY[_<KIND>]="swr=.." 2s
+//	fail-safe max stale     FailSafe               ... "failsafe=.."                    10s
+//	retry back-off          FailBackoff            ... "backoff=.."                     1s
+//	negative-result TTL     NegativeTTL            ... "negative=.."                    5s
+//	soft timeout            SoftTimeout            ... "soft=.."                        50ms
+//	hard timeout            HardTimeout            ... "hard=.."                        5s
+//	early refresh           EarlyRefresh           ... "early=.."                       0.2
+//	TTL jitter              Jitter                 ... "jitter=.."                      0
+//	maximum age, per call   MaxAge(d)              -                                    none
+//
+// The URL options are policy=... (kinds without a policy of their own) and policy.<kind>=...; a kind's
+// variable or option is applied over its built-in policy, so "failsafe=1m" changes only that. Per call,
+// FetchPolicy(p) replaces the policy and MaxAge(d) bounds the age of what is returned. Kinds without a
+// built-in policy get the zero Policy (plain read-through) unless WithDefaultPolicy or REDIS_CACHE_POLICY
+// says otherwise. FetchResult reports what was served: cached or loaded, stale, when the source produced
+// it (carried in the value's envelope across processes and tiers) and its age.
 package cachekit
 
 import (
