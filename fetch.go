@@ -305,11 +305,7 @@ func (j *loadJob[T]) run(fl *flight) {
 		fl.finish(nil, nil, codec.Meta{}, err)
 		return
 	}
-	fresh := j.ttl
-	if j.p.Jitter > 0 {
-		fresh -= time.Duration(rand.Float64() * j.p.Jitter * float64(fresh))
-	}
-	m := codec.Meta{WrittenAt: now, SoftExpiry: now.Add(fresh)}
+	m, keep := c.lifetime(j.p, j.ttl, now)
 	data, err := c.encodeMeta("fetch", j.key, val, m)
 	if err != nil {
 		fl.finish(nil, nil, codec.Meta{}, err)
@@ -319,16 +315,27 @@ func (j *loadJob[T]) run(fl *flight) {
 	fl.finish(val, data, m, nil)
 	// Behind the callers: the flight stays joinable (and answers at once) until the write is done, so a
 	// Fetch arriving meanwhile neither loads again nor misses.
-	keep := fresh + j.p.window()
-	if c.plainJSON {
-		keep = fresh // a plain value carries no fresh-until: it must not outlive its fresh TTL
-	}
 	if !c.flights.beginWrite(fl) {
 		return // invalidated or overwritten since the load began
 	}
 	if err := c.st.Set(j.ctx, j.full, data, keep); err != nil {
 		c.counts.storeErrors.Add(1)
 	}
+}
+
+// lifetime returns the envelope times of a value loaded now with fresh TTL ttl (shortened by the
+// policy's jitter) and how long the store keeps it: the fresh TTL plus the policy's stale window, or
+// only the fresh TTL for a plain value, which carries no fresh-until and must not outlive it.
+func (c *Cache) lifetime(p Policy, ttl time.Duration, now time.Time) (codec.Meta, time.Duration) {
+	fresh := ttl
+	if p.Jitter > 0 {
+		fresh -= time.Duration(rand.Float64() * p.Jitter * float64(fresh))
+	}
+	m := codec.Meta{WrittenAt: now, SoftExpiry: now.Add(fresh)}
+	if c.plainJSON {
+		return m, fresh
+	}
+	return m, fresh + p.window()
 }
 
 // recheck reads the key again for run's double-check, within the caller's store share.

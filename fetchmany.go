@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"reflect"
 	"time"
 
@@ -284,11 +283,7 @@ func (b *batch[T]) run(keys []*batchKey[T]) {
 			bk.fl.finish(nil, nil, codec.Meta{}, noValue)
 			continue
 		}
-		fresh := bk.ttl
-		if bk.p.Jitter > 0 {
-			fresh -= time.Duration(rand.Float64() * bk.p.Jitter * float64(fresh))
-		}
-		m := codec.Meta{WrittenAt: now, SoftExpiry: now.Add(fresh)}
+		m, keep := c.lifetime(bk.p, bk.ttl, now)
 		data, encErr := c.encodeMeta("fetch_many", bk.rel, v, m)
 		if encErr != nil {
 			bk.fl.finish(nil, nil, codec.Meta{}, encErr)
@@ -296,10 +291,6 @@ func (b *batch[T]) run(keys []*batchKey[T]) {
 		}
 		c.failures.clear(bk.full)
 		bk.fl.finish(v, data, m, nil)
-		keep := fresh + bk.p.window()
-		if c.plainJSON {
-			keep = fresh
-		}
 		if c.flights.beginWrite(bk.fl) {
 			items = append(items, store.Item{Key: bk.full, Value: data, TTL: keep})
 		}
