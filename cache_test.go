@@ -268,8 +268,10 @@ func TestFetchLoadsOnceForConcurrentMisses(t *testing.T) {
 		}
 	}
 	var v int
-	if err := c.Get(ctx, "ticker:QRL/USDT", &v); err != nil || v != 42 {
-		t.Fatalf("Fetch did not cache: %d, %v", v, err)
+	// The write lands behind Fetch's return.
+	eventually(t, "the loaded value cached", func() bool { return c.Get(ctx, "ticker:QRL/USDT", &v) == nil })
+	if v != 42 {
+		t.Fatalf("Fetch did not cache: %d", v)
 	}
 	loadErr := errors.New("upstream down")
 	_, err := cachekit.Fetch(ctx, c, "ticker:BTC/USDT", 0, func(context.Context) (int, error) { return 0, loadErr })

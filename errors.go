@@ -19,7 +19,7 @@ var ErrLoaderPanic = errors.New("cachekit: loader panicked")
 // LoaderPanicError is the error a panicking loader becomes. It matches ErrLoaderPanic, and the panic
 // value too when that value is an error.
 type LoaderPanicError struct {
-	Key   string // the relative key being loaded
+	Key   string // the relative key being loaded (for a FetchMany batch, its keys, the list capped)
 	Value any    // what the loader panicked with
 	Stack []byte // the loader goroutine's stack at the panic
 }

@@ -3,6 +3,7 @@ package cachekit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"runtime/debug"
@@ -45,9 +46,30 @@ type fetchOptions struct {
 // value is served in its place: the error comes back.
 func MaxAge(d time.Duration) FetchOption { return func(o *fetchOptions) { o.maxAge = d } }
 
-// FetchPolicy replaces the key's policy (see Policy) for one call.
+// FetchPolicy replaces the key's policy (see Policy) for one call. An invalid policy makes the call fail
+// with an error naming the field, as WithPolicy does.
 func FetchPolicy(p Policy) FetchOption {
 	return func(o *fetchOptions) { o.policy, o.hasPolicy = p, true }
+}
+
+// err reports an invalid per-call option.
+func (o *fetchOptions) err() error {
+	if o.hasPolicy {
+		return o.policy.validate()
+	}
+	if o.maxAge < 0 {
+		return fmt.Errorf("%w: MaxAge %v is negative", ErrInvalidTTL, o.maxAge)
+	}
+	return nil
+}
+
+// loadContext is the context a load and its write run under: base's values (the caller's, without its
+// cancellation, so one caller giving up does not fail the others), ended when the Cache is closed.
+// release must be called when the load is over.
+func (c *Cache) loadContext(base context.Context) (ctx context.Context, release func()) {
+	ctx, cancel := context.WithCancel(base)
+	stop := context.AfterFunc(c.bg, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // Fetch returns the value cached under the relative key or, on a miss, loads it with load, caches it and
@@ -66,8 +88,11 @@ func Fetch[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, 
 // started the load gets the loaded value itself; every other caller its own copy, decoded from the
 // encoded value; Fetches of one key with different types never share a load. A load runs with the
 // starting caller's context values, without its cancellation, bounded by Policy.HardTimeout; each caller
-// stops waiting when its own ctx is done. The loaded value is returned the moment it exists: writing it
-// to the store happens behind it, so a slow or failing store never delays it.
+// stops waiting when its own ctx is done; loads end when the Cache is closed. The loaded value is
+// returned the moment it exists: writing it to the store happens behind it, so a slow or failing store
+// never delays it. Until that write lands, another Fetch of the key in this process gets the loaded
+// value, but a Get, View or Exists (or another process) may still miss; Set, Delete and the Clear calls
+// of this process always come after it (see Set).
 //
 // Failures: a panic in load is a *LoaderPanicError (ErrLoaderPanic). A failed load is served by a
 // fail-safe value when one exists (Stale, LoadErr set) and its error returned otherwise; either way the
@@ -96,6 +121,9 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 		opt(&fo)
 	}
 	p := fo.policy
+	if err := fo.err(); err != nil {
+		return zero, opErr("fetch", key, err)
+	}
 	job := &loadJob[T]{c: c, key: key, full: full, ttl: ttl, p: p, load: load, ctx: context.WithoutCancel(ctx), maxAge: fo.maxAge}
 
 	// 1. The cache.
@@ -117,7 +145,7 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 		switch {
 		case tooOld:
 		case fresh:
-			if p.EarlyRefresh > 0 && earlyRefreshDue(m, now, p.EarlyRefresh) {
+			if p.EarlyRefresh > 0 && earlyRefreshDue(m, now, p.EarlyRefresh) && c.failures.get(full, now) == nil {
 				job.startInBackground(m)
 			}
 			return r, nil
@@ -176,6 +204,10 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 			return *fallback, nil
 		}
 		return zero, fl.err
+	}
+	if fo.maxAge > 0 && !fl.meta.WrittenAt.IsZero() && c.now().Sub(fl.meta.WrittenAt) > fo.maxAge {
+		// The flight joined answered from a value a writer elsewhere had just stored, older than ours.
+		return zero, opErr("fetch", key, fmt.Errorf("%w: no value within MaxAge %v", ErrNotFound, fo.maxAge))
 	}
 	r := Result[T]{WrittenAt: fl.meta.WrittenAt, FreshUntil: fl.meta.SoftExpiry}
 	if !r.WrittenAt.IsZero() {
@@ -276,7 +308,9 @@ func (j *loadJob[T]) startInBackground(of codec.Meta) {
 func (j *loadJob[T]) run(fl *flight) {
 	c := j.c
 	defer c.flights.end(fl)
-	ctx := j.ctx
+	ctx, release := c.loadContext(j.ctx)
+	defer release()
+	writeCtx := ctx
 	if j.p.HardTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, j.p.HardTimeout)
@@ -315,10 +349,10 @@ func (j *loadJob[T]) run(fl *flight) {
 	fl.finish(val, data, m, nil)
 	// Behind the callers: the flight stays joinable (and answers at once) until the write is done, so a
 	// Fetch arriving meanwhile neither loads again nor misses.
-	if !c.flights.beginWrite(fl) {
-		return // invalidated or overwritten since the load began
+	if c.closed.Load() || !c.flights.beginWrite(fl) {
+		return // closed, or invalidated or overwritten since the load began
 	}
-	if err := c.st.Set(j.ctx, j.full, data, keep); err != nil {
+	if err := c.st.Set(writeCtx, j.full, data, keep); err != nil {
 		c.counts.storeErrors.Add(1)
 	}
 }

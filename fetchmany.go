@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/cachekit/cachekit/codec"
@@ -23,8 +24,10 @@ import (
 //
 // The result maps each relative key to its value, each the caller's own. A key that load does not
 // return is "no such value" (ErrNoValue): absent from the result, remembered for Policy.NegativeTTL. When
-// load fails (or panics), keys with a fail-safe value get it and the others are absent, and the error is
-// returned with the partial result. Invalid keys fail the whole call before anything is read.
+// load fails (or panics), keys with a fail-safe value get it and the others are absent, and the error
+// (naming every failed key, fail-safe served or not) is returned with the partial result. Past a key's
+// soft timeout its fail-safe value is returned and its load goes on; a key without one waits for its
+// load. Invalid keys or options fail the whole call before anything is read.
 func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Duration,
 	load func(ctx context.Context, keys []string) (map[string]T, error), opts ...FetchOption) (map[string]T, error) {
 	if err := c.check(ctx, "fetch_many", ""); err != nil {
@@ -34,7 +37,10 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 	for _, opt := range opts {
 		opt(&fo)
 	}
-	b := &batch[T]{c: c, ttl: ttl, fo: fo, load: load, ctx: context.WithoutCancel(ctx), byKey: map[string]*batchKey[T]{}}
+	if err := fo.err(); err != nil {
+		return nil, opErr("fetch_many", "", err)
+	}
+	b := &batch[T]{readBudget: readBudget(ctx), c: c, ttl: ttl, fo: fo, load: load, ctx: context.WithoutCancel(ctx), byKey: map[string]*batchKey[T]{}}
 	for _, k := range keys {
 		if _, dup := b.byKey[k]; dup {
 			continue
@@ -98,38 +104,36 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 
 	// 2. One loader call for the keys no flight is loading; wait for all.
 	b.start(toLoad)
-	var soft <-chan time.Time
+	began := time.Now()
 	for _, bk := range toLoad {
+		// A key with a fail-safe value waits at most its own soft timeout (from the start of the wait);
+		// every other key waits for its load or the caller's ctx.
+		var soft <-chan time.Time
 		if bk.fallback != nil && bk.p.SoftTimeout > 0 {
-			t := time.NewTimer(bk.p.SoftTimeout)
-			defer t.Stop()
+			t := time.NewTimer(bk.p.SoftTimeout - time.Since(began))
 			soft = t.C
-			break
+			defer t.Stop()
 		}
-	}
-	for _, bk := range toLoad {
 		select {
 		case <-bk.fl.ready:
 		case <-ctx.Done():
 			return out, opErr("fetch_many", "", ctx.Err())
-		case <-soft: // soft timeout: what has not arrived is served from fail-safe values
-			soft = closedTimeChan
+		case <-soft:
 		}
-		if !bk.fl.isReady() {
+		if !bk.fl.isReady() { // past the soft timeout: the load goes on and lands in the cache
+			out[bk.rel] = *bk.fallback
+			c.counts.staleServed.Add(1)
+			continue
+		}
+		if err := bk.fl.err; err != nil {
+			if errors.Is(err, ErrNoValue) {
+				continue
+			}
 			if bk.fallback != nil {
 				out[bk.rel] = *bk.fallback
 				c.counts.staleServed.Add(1)
 			}
-			continue
-		}
-		if err := bk.fl.err; err != nil {
-			switch {
-			case bk.fallback != nil && !errors.Is(err, ErrNoValue):
-				out[bk.rel] = *bk.fallback
-				c.counts.staleServed.Add(1)
-			case !errors.Is(err, ErrNoValue):
-				b.fail(bk, err)
-			}
+			b.fail(bk, err) // reported even when a fail-safe value stands in
 			continue
 		}
 		if bk.started {
@@ -147,19 +151,18 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 	return out, b.err()
 }
 
-// closedTimeChan is a channel that is always ready: after the soft timeout, no key waits any more.
-var closedTimeChan = func() <-chan time.Time { ch := make(chan time.Time); close(ch); return ch }()
-
 // batch is one FetchMany call.
 type batch[T any] struct {
-	c     *Cache
-	ttl   time.Duration
-	fo    fetchOptions
-	load  func(context.Context, []string) (map[string]T, error)
-	ctx   context.Context // the caller's values, never cancelled
-	byKey map[string]*batchKey[T]
-	order []*batchKey[T]
-	errs  []error
+	readBudget time.Duration // what a store read inside this call may take
+	readFailed bool          // the read failed: no double-check (the store is failing)
+	c          *Cache
+	ttl        time.Duration
+	fo         fetchOptions
+	load       func(context.Context, []string) (map[string]T, error)
+	ctx        context.Context // the caller's values, never cancelled
+	byKey      map[string]*batchKey[T]
+	order      []*batchKey[T]
+	errs       []error
 }
 
 // batchKey is one key of a batch and what the call learned of it.
@@ -190,6 +193,7 @@ func (b *batch[T]) read(ctx context.Context) error {
 			return err
 		}
 		c.counts.storeErrors.Add(1)
+		b.readFailed = true
 		raw = nil // every key is a miss; the loader answers
 	}
 	now := c.now()
@@ -240,12 +244,19 @@ func (b *batch[T]) start(keys []*batchKey[T]) {
 // call and ends the flights.
 func (b *batch[T]) run(keys []*batchKey[T]) {
 	c := b.c
+	all := keys // every flight this call started ends here, whichever way it was answered
 	defer func() {
-		for _, bk := range keys {
+		for _, bk := range all {
 			c.flights.end(bk.fl)
 		}
 	}()
-	ctx := b.ctx
+	ctx, release := c.loadContext(b.ctx)
+	defer release()
+	writeCtx := ctx
+	keys = b.recheck(keys)
+	if len(keys) == 0 {
+		return
+	}
 	hard := time.Duration(0)
 	for _, bk := range keys {
 		hard = max(hard, bk.p.HardTimeout)
@@ -255,15 +266,11 @@ func (b *batch[T]) run(keys []*batchKey[T]) {
 		ctx, cancel = context.WithTimeout(ctx, hard)
 		defer cancel()
 	}
-	keys = b.recheck(ctx, keys)
-	if len(keys) == 0 {
-		return
-	}
 	rels := make([]string, len(keys))
 	for i, bk := range keys {
 		rels[i] = bk.rel
 	}
-	vals, err := callLoader(c, fmt.Sprintf("%d keys", len(keys)), func() (map[string]T, error) { return b.load(ctx, rels) })
+	vals, err := callLoader(c, batchName(rels), func() (map[string]T, error) { return b.load(ctx, rels) })
 	now := c.now()
 	var items []store.Item
 	for _, bk := range keys {
@@ -295,8 +302,8 @@ func (b *batch[T]) run(keys []*batchKey[T]) {
 			items = append(items, store.Item{Key: bk.full, Value: data, TTL: keep})
 		}
 	}
-	if len(items) > 0 {
-		if err := c.st.SetMany(b.ctx, items); err != nil {
+	if len(items) > 0 && !c.closed.Load() {
+		if err := c.st.SetMany(writeCtx, items); err != nil {
 			c.counts.storeErrors.Add(1)
 		}
 	}
@@ -304,7 +311,12 @@ func (b *batch[T]) run(keys []*batchKey[T]) {
 
 // recheck finishes, from the store, the keys whose value a flight that ended after this call's read
 // has written (one GetMany instead of loading them again), and returns the keys still to load.
-func (b *batch[T]) recheck(ctx context.Context, keys []*batchKey[T]) []*batchKey[T] {
+func (b *batch[T]) recheck(keys []*batchKey[T]) []*batchKey[T] {
+	if b.readFailed {
+		return keys
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, b.readBudget)
+	defer cancel()
 	full := make([]string, len(keys))
 	for i, bk := range keys {
 		full[i] = bk.full
@@ -326,6 +338,15 @@ func (b *batch[T]) recheck(ctx context.Context, keys []*batchKey[T]) []*batchKey
 		rest = append(rest, bk)
 	}
 	return rest
+}
+
+// batchName names a batch load in a *LoaderPanicError: its relative keys, the list capped.
+func batchName(rels []string) string {
+	const shown = 5
+	if len(rels) <= shown {
+		return strings.Join(rels, ",")
+	}
+	return fmt.Sprintf("%s,… (%d keys)", strings.Join(rels[:shown], ","), len(rels))
 }
 
 // fail records a key's error for the call's result.

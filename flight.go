@@ -131,16 +131,21 @@ func (f *flights) idle() bool {
 	return len(f.m) == 0
 }
 
-// settleKeys settles the flights of the given full keys.
+// settleKeys settles the flights of the given full keys and forgets their recent failures.
 func (c *Cache) settleKeys(ctx context.Context, full ...string) error {
+	if c.failures.n.Load() > 0 {
+		c.failures.clearMatching(func(k string) bool { return slices.Contains(full, k) })
+	}
 	if c.flights.idle() {
 		return nil
 	}
 	return c.flights.settle(ctx, func(k string) bool { return slices.Contains(full, k) })
 }
 
-// settleMatching settles the flights whose full key match accepts (before a pattern delete or a clear).
+// settleMatching settles the flights whose full key match accepts (before a pattern delete or a clear)
+// and forgets their recent failures.
 func (c *Cache) settleMatching(ctx context.Context, match func(full string) bool) error {
+	c.failures.clearMatching(match)
 	if c.flights.idle() {
 		return nil
 	}

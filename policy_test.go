@@ -519,3 +519,111 @@ func TestFetchDuringARedisHangHonoursTheCallersDeadline(t *testing.T) {
 		t.Fatal("the hang was not counted as store errors")
 	}
 }
+
+// Findings of the review of the read path, each pinned.
+func TestReadPathReviewFindings(t *testing.T) {
+	ctx := context.Background()
+	t.Run("Close ends a blocked load", func(t *testing.T) {
+		c, err := cachekit.New(newStore(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ended := make(chan error, 1)
+		fctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		_, _ = cachekit.Fetch(fctx, c, "account:balance", 0, func(ctx context.Context) (int, error) {
+			<-ctx.Done()
+			ended <- ctx.Err()
+			return 0, ctx.Err()
+		})
+		c.Close()
+		select {
+		case <-ended:
+		case <-time.After(5 * time.Second):
+			t.Fatal("a load blocked on its context outlived Close")
+		}
+	})
+	t.Run("early refresh honours the back-off", func(t *testing.T) {
+		clock := newFakeClock()
+		c := newCache(t, cachekit.WithClock(clock.Now), cachekit.WithDefaultPolicy(cachekit.Policy{EarlyRefresh: 0.5, FailBackoff: time.Minute}))
+		var calls atomic.Int64
+		fail := false
+		load := func(context.Context) (int, error) {
+			calls.Add(1)
+			if fail {
+				return 0, errors.New("down")
+			}
+			return 1, nil
+		}
+		if _, err := cachekit.Fetch(ctx, c, "price:EB", 10*time.Second, load); err != nil {
+			t.Fatal(err)
+		}
+		landed(t, c, "price:EB")
+		fail = true
+		clock.Advance(9999 * time.Millisecond)
+		for range 50 {
+			_, _ = cachekit.Fetch(ctx, c, "price:EB", 10*time.Second, load)
+			time.Sleep(100 * time.Microsecond)
+		}
+		if n := calls.Load(); n > 2 {
+			t.Fatalf("a failing upstream was called %d times by early refreshes inside the back-off; want at most 2", n)
+		}
+	})
+	t.Run("invalidation forgets a remembered no-such-value", func(t *testing.T) {
+		c := newCache(t, cachekit.WithDefaultPolicy(cachekit.Policy{NegativeTTL: time.Hour}))
+		listed := false
+		load := func(context.Context) (int, error) {
+			if !listed {
+				return 0, cachekit.ErrNoValue
+			}
+			return 5, nil
+		}
+		if _, err := cachekit.Fetch(ctx, c, "ticker:NEW", 0, load); !errors.Is(err, cachekit.ErrNoValue) {
+			t.Fatal(err)
+		}
+		listed = true
+		if _, err := c.Delete(ctx, "ticker:NEW"); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := cachekit.Fetch(ctx, c, "ticker:NEW", 0, load); err != nil || v != 5 {
+			t.Fatalf("Fetch after Delete of a remembered unknown key = %d, %v; want a load", v, err)
+		}
+	})
+	t.Run("an invalid per-call policy is an error", func(t *testing.T) {
+		c := newCache(t)
+		load := func(context.Context) (int, error) { return 1, nil }
+		if _, err := cachekit.Fetch(ctx, c, "price:P", 0, load, cachekit.FetchPolicy(cachekit.Policy{Jitter: 1.9})); err == nil {
+			t.Fatal("jitter 1.9 accepted")
+		}
+		if _, err := cachekit.FetchMany(ctx, c, []string{"price:P"}, 0, func(context.Context, []string) (map[string]int, error) { return nil, nil },
+			cachekit.MaxAge(-time.Second)); err == nil {
+			t.Fatal("negative MaxAge accepted")
+		}
+	})
+}
+
+// FetchMany during a Redis hang with a 250 ms deadline is served by its loader, as Fetch is.
+func TestFetchManyDuringARedisHang(t *testing.T) {
+	srv := redistest.Dedicated(t)
+	c, err := cachekit.Open(context.Background(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv.Do(t, "CLIENT", "PAUSE", "3000", "ALL")
+	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
+	defer cancel()
+	got, err := cachekit.FetchMany(ctx, c, []string{"ticker:H1", "ticker:H2"}, 0, func(ctx context.Context, keys []string) (map[string]int, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out := map[string]int{}
+		for _, k := range keys {
+			out[k] = 1
+		}
+		return out, nil
+	})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("FetchMany during a Redis hang = %v, %v; want both loaded", got, err)
+	}
+}
