@@ -177,10 +177,17 @@ cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/
 gomaxprocs=$(sed -n 's/^gomaxprocs: //p' "$raw_file" | head -n1)
 if [ "$roundtrip_rc" = 0 ]; then roundtrip="PASS"; else roundtrip="FAIL (exit $roundtrip_rc)"; fi
 elapsed=$((SECONDS - started))
+# The last section, "## Recorded by hand", holds figures measured outside this script (moved out of doc
+# comments so that they cannot go stale unseen there); it is kept as it is.
+by_hand=""
+if [ -f "$results" ]; then
+  by_hand=$(sed -n '/^## Recorded by hand/,$p' "$results")
+fi
 {
   echo "# cachekit benchmark results"
   echo
-  echo "Written by \`bench/run.sh\`; do not edit by hand. The raw figures (benchfmt) are in \`bench/RESULTS.raw.txt\` on"
+  echo "Written by \`bench/run.sh\`; do not edit by hand, except the last section, \"Recorded by hand\", which run.sh keeps."
+  echo "The raw figures (benchfmt) are in \`bench/RESULTS.raw.txt\` on"
   echo "the machine that ran it (git-ignored); \`go tool benchstat -col /impl RESULTS.raw.txt\` reads them."
   echo
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -204,6 +211,11 @@ elapsed=$((SECONDS - started))
   grep -E "$config_lines" "$raw_file" | awk '!seen[$0]++'
   echo '```'
   echo "$benchstat_tables"
-} >"$results"
+  if [ -n "$by_hand" ]; then
+    echo
+    echo "$by_hand"
+  fi
+} >"$results.new"
+mv "$results.new" "$results"
 say "wrote $results and $raw_file in $elapsed s"
 [ "$roundtrip_rc" = 0 ] || { echo "TestManyRoundTrips failed: see $results" >&2; exit 1; }

@@ -61,11 +61,12 @@ var freshnessRules = []rule{
 			}
 			stop := make(chan struct{})
 			errs := make(chan error, 4)
-			var wg sync.WaitGroup
+			var wg, reading sync.WaitGroup
+			reading.Add(4) // the writer starts once every reader has read: reads interleave with writes
 			for r := range 4 {
 				read := reads[r%len(reads)]
 				wg.Go(func() {
-					for {
+					for first := true; ; first = false {
 						select {
 						case <-stop:
 							return
@@ -80,6 +81,9 @@ var freshnessRules = []rule{
 								err = fmt.Errorf("read series %d after series %d was written", v.N, floor)
 							}
 						}
+						if first {
+							reading.Done()
+						}
 						if err != nil {
 							errs <- err
 							return
@@ -88,6 +92,7 @@ var freshnessRules = []rule{
 					}
 				})
 			}
+			reading.Wait()
 			for n := 1; n <= 200; n++ {
 				if err := c.Set(ctx, "ohlcv:S", newSeries(n), time.Minute); err != nil {
 					t.Fatal(err)
@@ -99,6 +104,11 @@ var freshnessRules = []rule{
 			close(errs)
 			for err := range errs {
 				t.Error(err)
+			}
+			for i, read := range reads { // and after the last write, every read path sees it
+				if v, err := read(); err != nil || v.N != 200 {
+					t.Errorf("read path %d after the last write = series %d, %v; want 200", i, v.N, err)
+				}
 			}
 		},
 	},

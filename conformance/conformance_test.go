@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cachekit/cachekit/store"
+	"github.com/cachekit/cachekit/internal/glob"
 )
 
 // TestRuleTable checks the table itself: enough rules, unique names usable with go test -run, and a
@@ -35,16 +35,18 @@ func TestRuleTable(t *testing.T) {
 	}
 	// The rules issue 2 requires by topic, each present under its group.
 	for _, group := range []string{"Get", "Keys", "RoundTrip", "Set", "TTL", "Add", "GetMany", "SetMany", "Delete",
-		"DeletePattern", "Scan", "Namespace", "Copies", "Context", "Concurrency", "Stats", "Close", "Shared"} {
+		"DeletePattern", "Scan", "Namespace", "Copies", "Context", "Concurrency", "Stats", "Close", "Shared",
+		"Viewer", "DecodedCache", "TTLReader", "Broadcaster", "Pinger"} {
 		if !slices.ContainsFunc(rules, func(r rule) bool { return strings.HasPrefix(r.name, group+"/") }) {
 			t.Errorf("no rule in group %s", group)
 		}
 	}
 }
 
-// TestGlobRowsAgreeWithMatch checks each glob row against store.Match, the Redis-compatible matcher that
-// in-process backends share (the rows themselves were checked against redis-server, see globRows), and
-// that every row's matches are among its keys, so a row cannot pass by matching nothing it created.
+// TestGlobRowsAgreeWithMatch checks each glob row against glob.Match (store.Match), the Redis-compatible
+// matcher that in-process backends share (the rows themselves were checked against redis-server, see
+// globRows), and that every row's matches are among its keys, so a row cannot pass by matching nothing
+// it created.
 func TestGlobRowsAgreeWithMatch(t *testing.T) {
 	for _, m := range nsModes {
 		prefix := m.start + "0123abcd:v1:"
@@ -57,7 +59,7 @@ func TestGlobRowsAgreeWithMatch(t *testing.T) {
 			}
 			for _, k := range row.keys {
 				want := slices.Contains(row.match, k)
-				if got := store.Match(pat(row.pattern), prefix+k); got != want {
+				if got := glob.Match(pat(row.pattern), prefix+k); got != want {
 					t.Errorf("ns=%s %s: Match(%q, %q) = %v, the row says %v", m.name, row.name, pat(row.pattern), prefix+k, got, want)
 				}
 			}
@@ -73,10 +75,10 @@ func TestGlobNamespaceDecoy(t *testing.T) {
 			continue
 		}
 		ns, decoy := m.start+"0123abcd", m.decoy+"0123abcd"
-		if !store.Match(ns+":v1:*", decoy+":v1:x") {
+		if !glob.Match(ns+":v1:*", decoy+":v1:x") {
 			t.Errorf("the unescaped namespace %q does not match its decoy %q; the decoy tests nothing", ns, decoy)
 		}
-		if store.Match(escapeForTest(ns)+":v1:*", decoy+":v1:x") || !store.Match(escapeForTest(ns)+":v1:*", ns+":v1:x") {
+		if glob.Match(escapeForTest(ns)+":v1:*", decoy+":v1:x") || !glob.Match(escapeForTest(ns)+":v1:*", ns+":v1:x") {
 			t.Errorf("the escaped namespace %q does not select exactly itself", ns)
 		}
 	}

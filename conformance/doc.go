@@ -10,6 +10,25 @@
 // under a random namespace full of glob metacharacters, so a backend (or a test) that builds a pattern
 // from a key without escaping it fails.
 //
+// # Optional interfaces
+//
+// The suite also checks each optional interface of package store against the base path it accelerates,
+// as testing/fstest checks ReadFile against Open: View sees the bytes Get returns, never calls fn on a
+// miss and returns fn's error unchanged; GetDecoded decodes what Get returns, returns the decoder's error
+// unchanged and keeps nothing then, and is never older than the last write under one writer and four
+// readers; neither keeps a key lent to it over a buffer the caller reuses (the root Cache lends its
+// pooled keys so); GetWithTTL equals Get and TTL; a broadcast reaches a second subscriber and a dropped
+// subscription is announced by a Resync; Ping answers until Close. A Store that lacks Viewer,
+// DecodedCache, TTLReader or Pinger is checked through the fallback that store.View, store.GetDecoded,
+// store.GetWithTTL and store.Ping run for it (what every consumer of it gets), so those rules never skip;
+// the rule's log says which path it checked. The Broadcaster rules skip on a Store that is not a
+// store.Broadcaster, and Broadcaster/ResyncAnnounced on a Harness that is not a SubscriptionBreaker (the
+// hook that drops a subscription's connection), each saying so. A harness of a Broadcaster should
+// implement SubscriptionBreaker.
+//
+// Each of those rules was seen to fail: this package's tests run it against a store that breaks exactly
+// its promise (rules take a testing.TB, so a recorder can stand in for the test).
+//
 // The suite only touches keys under its per-rule random namespace (plus, in one isolation rule, a few
 // random-named keys it deletes by name) and sweeps that namespace when the rule ends, so it can run
 // against a shared Redis. It never flushes.
@@ -17,8 +36,8 @@
 // # Running it for a backend
 //
 // Implement Harness: Open returns a Store on the backend, Caps says how the backend legitimately differs
-// (Shared, MayRejectSets, TTLResolution; each flag names the rules it affects). Run closes every Store
-// that Open returns. Run the suite under the race detector, since some rules are concurrent:
+// (Shared, MayRejectSets, TTLResolution; each flag names the rules it affects), and a Broadcaster's
+// harness also implements SubscriptionBreaker. Run closes every Store that Open returns. Run the suite under the race detector, since some rules are concurrent:
 //
 //	package mystore_test
 //

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cachekit/cachekit/keyspace"
+	"github.com/cachekit/cachekit/internal/glob"
 	"github.com/cachekit/cachekit/store"
 )
 
@@ -23,6 +23,16 @@ type Harness interface {
 
 	// Caps reports what the backend may do differently; see Caps.
 	Caps() Caps
+}
+
+// SubscriptionBreaker is an optional interface of a Harness whose Stores are store.Broadcasters. The rule
+// Broadcaster/ResyncAnnounced needs it to drop a subscription's connection; without it that rule skips,
+// saying so. (store/redis's harness implements it with CLIENT KILL of its own pub/sub connections.)
+type SubscriptionBreaker interface {
+	// BreakSubscriptions drops the connection behind every live Subscription of s, as a network failure
+	// or a server-side kill would, and returns once they are dropped; it fails t when it cannot. s was
+	// returned by the Harness's Open.
+	BreakSubscriptions(ctx context.Context, t testing.TB, s store.Store)
 }
 
 // Caps declares the ways a backend legitimately differs. Each flag enables or relaxes named rules, never
@@ -89,7 +99,7 @@ type rule struct {
 	name string                     // "DeletePattern/EscapedStar": the subtest name
 	says string                     // the one-sentence rule, logged when the subtest fails
 	skip func(Caps) string          // non-empty: why the rule does not apply to this backend
-	run  func(t *testing.T, e *env) // the check; e holds the Store, the caps and the key namespace
+	run  func(t testing.TB, e *env) // the check; e holds the Store, the caps and the key namespace
 }
 
 // env is what a rule works with: the Store under test, its caps and the rule's namespace. (The Store and
@@ -112,7 +122,7 @@ type env struct {
 func (e *env) key(rel string) string { return e.prefix + rel }
 
 // pattern returns the glob for rel (itself a glob) under the rule's namespace, the namespace escaped.
-func (e *env) pattern(rel string) string { return keyspace.EscapeGlob(e.prefix) + rel }
+func (e *env) pattern(rel string) string { return glob.Escape(e.prefix) + rel }
 
 func runRule(t *testing.T, r rule, m nsMode, newHarness func(t *testing.T) Harness) {
 	// Registered first so that it runs last, after cleanups that may fail too.
@@ -165,7 +175,7 @@ func (e *env) open() store.Store {
 func (e *env) sweep(s store.Store) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	pat := keyspace.EscapeGlob(e.prefix) + "*"
+	pat := glob.Escape(e.prefix) + "*"
 	_, err := s.DeletePattern(ctx, pat)
 	if errors.Is(err, store.ErrClosed) {
 		if !e.caps.Shared {

@@ -19,13 +19,13 @@ const clockSlack = 10 * time.Millisecond
 // mustSet stores value under key and reports whether the store kept it. A refusal (ErrNotStored) is
 // accepted only under Caps.MayRejectSets, and logged, so the caller skips just the assertions that
 // depended on this write; any other error, or a refusal without the flag, fails the rule.
-func (e *env) mustSet(t *testing.T, key string, value []byte, ttl time.Duration) bool {
+func (e *env) mustSet(t testing.TB, key string, value []byte, ttl time.Duration) bool {
 	t.Helper()
 	return e.accepted(t, e.s.Set(e.ctx, key, value, ttl), fmt.Sprintf("Set(%q)", key))
 }
 
 // requireSet is mustSet for a write the rule cannot do without: a tolerated refusal skips the rule.
-func (e *env) requireSet(t *testing.T, key string, value []byte, ttl time.Duration) {
+func (e *env) requireSet(t testing.TB, key string, value []byte, ttl time.Duration) {
 	t.Helper()
 	if !e.mustSet(t, key, value, ttl) {
 		t.Skipf("the store refused Set(%q), which this rule needs (allowed by Caps.MayRejectSets)", key)
@@ -33,7 +33,7 @@ func (e *env) requireSet(t *testing.T, key string, value []byte, ttl time.Durati
 }
 
 // requireSetMany stores items or skips the rule on a tolerated refusal (see mustSet).
-func (e *env) requireSetMany(t *testing.T, items []store.Item) {
+func (e *env) requireSetMany(t testing.TB, items []store.Item) {
 	t.Helper()
 	if !e.accepted(t, e.s.SetMany(e.ctx, items), fmt.Sprintf("SetMany(%d items)", len(items))) {
 		t.Skip("the store refused part of a SetMany this rule needs (allowed by Caps.MayRejectSets)")
@@ -41,7 +41,7 @@ func (e *env) requireSetMany(t *testing.T, items []store.Item) {
 }
 
 // accepted reports whether err is nil; it tolerates ErrNotStored under MayRejectSets and fails t otherwise.
-func (e *env) accepted(t *testing.T, err error, what string) bool {
+func (e *env) accepted(t testing.TB, err error, what string) bool {
 	t.Helper()
 	switch {
 	case err == nil:
@@ -57,7 +57,7 @@ func (e *env) accepted(t *testing.T, err error, what string) bool {
 
 // rejected reports whether err is a refusal the caps allow; it is for goroutines, which may not call
 // t.Fatal, so any other error is reported with t.Errorf and also reported as not stored.
-func (e *env) rejected(t *testing.T, err error, what string) bool {
+func (e *env) rejected(t testing.TB, err error, what string) bool {
 	if err == nil {
 		return false
 	}
@@ -68,7 +68,7 @@ func (e *env) rejected(t *testing.T, err error, what string) bool {
 }
 
 // get returns the value under key, failing the rule on any error.
-func (e *env) get(t *testing.T, key string) []byte {
+func (e *env) get(t testing.TB, key string) []byte {
 	t.Helper()
 	v, err := e.s.Get(e.ctx, key)
 	if err != nil {
@@ -78,7 +78,7 @@ func (e *env) get(t *testing.T, key string) []byte {
 }
 
 // wantValue checks that key holds want.
-func (e *env) wantValue(t *testing.T, key string, want []byte) {
+func (e *env) wantValue(t testing.TB, key string, want []byte) {
 	t.Helper()
 	got, err := e.s.Get(e.ctx, key)
 	if err != nil {
@@ -91,7 +91,7 @@ func (e *env) wantValue(t *testing.T, key string, want []byte) {
 }
 
 // wantMissing checks that Get of key reports ErrNotFound.
-func (e *env) wantMissing(t *testing.T, key string) {
+func (e *env) wantMissing(t testing.TB, key string) {
 	t.Helper()
 	v, err := e.s.Get(e.ctx, key)
 	if err == nil {
@@ -102,7 +102,7 @@ func (e *env) wantMissing(t *testing.T, key string) {
 }
 
 // wantErr checks that err wraps target and is a *store.OpError, as the Store contract requires.
-func wantErr(t *testing.T, err, target error, what string) {
+func wantErr(t testing.TB, err, target error, what string) {
 	t.Helper()
 	if err == nil {
 		t.Errorf("%s: no error, want one wrapping %v", what, target)
@@ -120,7 +120,7 @@ func wantErr(t *testing.T, err, target error, what string) {
 
 // waitGone polls Get until key reads as ErrNotFound, failing if that takes longer than within. It also
 // fails if the key disappears before notBefore (measured from the caller's start), i.e. expires early.
-func (e *env) waitGone(t *testing.T, key string, start time.Time, notBefore, within time.Duration) {
+func (e *env) waitGone(t testing.TB, key string, start time.Time, notBefore, within time.Duration) {
 	t.Helper()
 	for {
 		_, err := e.s.Get(e.ctx, key)
@@ -142,7 +142,7 @@ func (e *env) waitGone(t *testing.T, key string, start time.Time, notBefore, wit
 }
 
 // scanAll returns the set of keys Scan reports for pattern (Redis SCAN may report a key twice).
-func (e *env) scanAll(t *testing.T, pattern string) map[string]bool {
+func (e *env) scanAll(t testing.TB, pattern string) map[string]bool {
 	t.Helper()
 	seen := map[string]bool{}
 	err := e.s.Scan(e.ctx, pattern, func(k string) bool {
@@ -156,7 +156,7 @@ func (e *env) scanAll(t *testing.T, pattern string) map[string]bool {
 }
 
 // wantKeySet compares a set of keys with the expected list, naming the differences.
-func wantKeySet(t *testing.T, what string, got map[string]bool, want []string) {
+func wantKeySet(t testing.TB, what string, got map[string]bool, want []string) {
 	t.Helper()
 	wantSet := map[string]bool{}
 	for _, k := range want {

@@ -17,6 +17,7 @@ func allRules() []rule {
 	for _, group := range [][]rule{
 		basicRules(), keyRules(), ttlRules(), addRules(), manyRules(), deleteRules(), patternRules(),
 		copyRules(), contextRules(), closeRules(), statsRules(), sharedRules(), concurrencyRules(),
+		viewerRules(), decodedRules(), ttlReaderRules(), broadcasterRules(), pingerRules(),
 	} {
 		all = append(all, group...)
 	}
@@ -30,7 +31,7 @@ func basicRules() []rule {
 		{
 			name: "Get/Miss",
 			says: "Get of a missing key returns no value and an *store.OpError wrapping ErrNotFound that names the op, backend and key",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("missing")
 				v, err := e.s.Get(e.ctx, k)
 				wantErr(t, err, store.ErrNotFound, "Get of a missing key")
@@ -46,7 +47,7 @@ func basicRules() []rule {
 		{
 			name: "RoundTrip/Empty",
 			says: "an empty value (nil or zero-length) is stored and read back as a hit with zero bytes, not as a miss",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				for rel, v := range map[string][]byte{"empty": {}, "nil": nil} {
 					k := e.key(rel)
 					if !e.mustSet(t, k, v, hour) {
@@ -62,7 +63,7 @@ func basicRules() []rule {
 		{
 			name: "RoundTrip/AllByteValues",
 			says: "a value holding every byte value 0..255 (NUL, invalid UTF-8, CR/LF) reads back byte for byte",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				v := make([]byte, 0, 512)
 				for i := range 256 {
 					v = append(v, byte(i))
@@ -78,7 +79,7 @@ func basicRules() []rule {
 		{
 			name: "RoundTrip/OneMiB",
 			says: "a 1 MiB value reads back byte for byte through Get and GetMany",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				v := make([]byte, 1<<20)
 				r := rand.NewChaCha8([32]byte{1})
 				_, _ = r.Read(v)
@@ -97,7 +98,7 @@ func basicRules() []rule {
 		{
 			name: "Set/Overwrite",
 			says: "Set of an existing key replaces its value entirely, a shorter value leaving no trailing bytes",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				long, short := []byte("the first, longer value"), []byte("2nd")
 				e.requireSet(t, k, long, hour)
@@ -110,7 +111,7 @@ func basicRules() []rule {
 		{
 			name: "Set/OverwriteReplacesTTL",
 			says: "Set of an existing key replaces its TTL with the new one, shorter or longer",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				e.requireSet(t, k, []byte("a"), hour)
 				e.requireSet(t, k, []byte("b"), 30*time.Second)
@@ -126,7 +127,7 @@ func basicRules() []rule {
 		{
 			name: "Set/NonPositiveTTL",
 			says: "Set with ttl <= 0 fails with ErrInvalidTTL and changes nothing",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				old := e.key("old")
 				keep := e.mustSet(t, old, []byte("kept"), hour)
 				for _, ttl := range []time.Duration{0, -time.Second} {
@@ -143,7 +144,7 @@ func basicRules() []rule {
 		{
 			name: "Keys/MetacharactersAreLiteral",
 			says: "keys are opaque bytes: keys holding glob metacharacters, spaces, '/', ':' and unicode are distinct keys, read and deleted exactly",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				rels := []string{"*", "?", "[ab]", "a", "b", `\`, `\*`, "with space", "日本", "x:y/z", "x:y", "x"}
 				stored := map[string]bool{}
 				for _, rel := range rels {
@@ -172,7 +173,7 @@ func basicRules() []rule {
 		{
 			name: "Keys/Long",
 			says: "a 1000-byte key works like any other and differs from its 999-byte prefix",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				long := e.key(strings.Repeat("k", 1000-len(e.prefix)))
 				shorter := long[:len(long)-1]
 				e.requireSet(t, long, []byte("long"), hour)
@@ -184,7 +185,7 @@ func basicRules() []rule {
 }
 
 // ttl returns the remaining TTL of key, failing the rule on any error.
-func (e *env) ttl(t *testing.T, key string) time.Duration {
+func (e *env) ttl(t testing.TB, key string) time.Duration {
 	t.Helper()
 	d, err := e.s.TTL(e.ctx, key)
 	if err != nil {

@@ -48,7 +48,7 @@ type keyState struct {
 	uncertain bool
 }
 
-func runOwnKeys(t *testing.T, e *env) {
+func runOwnKeys(t testing.TB, e *env) {
 	const workers, keysPer, rounds = 16, 4, 200
 	rel := func(g, j int) string { return fmt.Sprintf("w%d:k%d", g, j) }
 	var all []string
@@ -163,7 +163,7 @@ func btoi(b bool) int {
 	return 0
 }
 
-func runOneKey(t *testing.T, e *env) {
+func runOneKey(t testing.TB, e *env) {
 	const writers, readers, rounds, size = 8, 4, 100, 4096
 	k := e.key("contended")
 	value := func(w int) []byte { return bytes.Repeat([]byte{byte('a' + w)}, size) }
@@ -216,7 +216,7 @@ func runOneKey(t *testing.T, e *env) {
 	}
 }
 
-func runConcurrentAdd(t *testing.T, e *env) {
+func runConcurrentAdd(t testing.TB, e *env) {
 	const n = 16
 	k := e.key("nx")
 	start := make(chan struct{})
@@ -248,7 +248,7 @@ func runConcurrentAdd(t *testing.T, e *env) {
 	}
 }
 
-func runConcurrentClose(t *testing.T, e *env) {
+func runConcurrentClose(t testing.TB, e *env) {
 	const workers = 8
 	var closed atomic.Bool
 	var ops atomic.Int64

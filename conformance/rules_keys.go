@@ -14,7 +14,7 @@ func keyRules() []rule {
 		{
 			name: "Keys/EmptyRejected",
 			says: "Get, Set, Add, Delete, TTL, GetMany and SetMany given the empty key fail with an *store.OpError wrapping ErrInvalidKey, and nothing is stored under the empty key",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				v := []byte("must not be stored")
 				for _, c := range emptyKeyCalls(e.s, v) {
 					wantErr(t, c.call(e.ctx), store.ErrInvalidKey, c.name+` with the key ""`)
@@ -27,7 +27,7 @@ func keyRules() []rule {
 		{
 			name: "Keys/EmptyRejectsWholeBatch",
 			says: "a SetMany, Delete or GetMany whose keys include the empty one fails with ErrInvalidKey before touching any key: none of that SetMany's items is stored and none of that Delete's keys is removed",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				a, b := e.key("a"), e.key("b")
 				err := e.s.SetMany(e.ctx, []store.Item{
 					{Key: a, Value: []byte("va"), TTL: hour},
@@ -79,7 +79,7 @@ func emptyKeyCalls(s store.Store, v []byte) []keyCall {
 
 // holdsEmptyKey reports whether Scan("*") reports the empty key (only "" and "*" match it; see
 // store.Match). It reads every key of the backend, stopping at the empty one, and writes nothing.
-func (e *env) holdsEmptyKey(t *testing.T) bool {
+func (e *env) holdsEmptyKey(t testing.TB) bool {
 	t.Helper()
 	found := false
 	err := e.s.Scan(e.ctx, "*", func(k string) bool {

@@ -14,7 +14,7 @@ func copyRules() []rule {
 		{
 			name: "Copies/Returned",
 			says: "slices returned by Get and GetMany are the caller's: changing or appending to them changes no stored value or key",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k, next := e.key("k"), e.key("l")
 				e.requireSet(t, k, []byte("hello"), hour)
 				e.requireSet(t, next, []byte("world"), hour)
@@ -42,7 +42,7 @@ func copyRules() []rule {
 		{
 			name: "Copies/Input",
 			says: "a slice passed to Set, SetMany or Add may be reused once the call returns: changing it changes no stored value",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				check := func(op, key string, stored bool, buf []byte) {
 					t.Helper()
 					copy(buf, "XXXXX")
@@ -92,7 +92,7 @@ func contextRules() []rule {
 		{
 			name: "Context/Cancelled",
 			says: "every method called with a cancelled context fails with an *store.OpError wrapping context.Canceled, even when the key exists",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				e.mustSet(t, k, []byte("v"), hour)
 				ctx, cancel := context.WithCancel(e.ctx)
@@ -107,7 +107,7 @@ func contextRules() []rule {
 		{
 			name: "Context/DeadlineExceeded",
 			says: "every method called with an expired deadline fails with an *store.OpError wrapping context.DeadlineExceeded",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				e.mustSet(t, k, []byte("v"), hour)
 				ctx, cancel := context.WithDeadline(e.ctx, time.Now().Add(-time.Second))
@@ -122,7 +122,7 @@ func contextRules() []rule {
 		{
 			name: "Context/CancelDuringScan",
 			says: "a Scan whose context is cancelled while it runs fails with an error wrapping context.Canceled",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				e.requireSetMany(t, relItems(e, "k", 2000))
 				ctx, cancel := context.WithCancel(e.ctx)
 				defer cancel()
@@ -146,7 +146,7 @@ func closeRules() []rule {
 		{
 			name: "Close/ThenUse",
 			says: "after Close every method fails with an *store.OpError wrapping ErrClosed, and Scan calls fn no more",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				e.mustSet(t, k, []byte("v"), hour)
 				if err := e.s.Close(); err != nil {
@@ -165,7 +165,7 @@ func closeRules() []rule {
 		{
 			name: "Close/Twice",
 			says: "Close is idempotent: a second Close returns nil",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				if err := e.s.Close(); err != nil {
 					t.Fatalf("first Close: %v", err)
 				}
@@ -184,7 +184,7 @@ func statsRules() []rule {
 		{
 			name: "Stats/Counters",
 			says: "Stats names its backend, Get and GetMany hits and misses each raise Hits and Misses, and Keys (when known) counts the keys written",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				before, err := e.s.Stats(e.ctx)
 				if err != nil {
 					t.Fatalf("Stats: %v", err)
@@ -233,7 +233,7 @@ func sharedRules() []rule {
 			name: "Shared/SecondOpenSeesWrites",
 			says: "a Store from a second Open sees the first Store's writes through Get, GetMany, TTL and Scan, and its DeletePattern removes them",
 			skip: notShared,
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				e.requireSet(t, k, []byte("shared"), hour)
 				other := &env{ctx: e.ctx, s: e.open(), caps: e.caps, prefix: e.prefix}

@@ -14,7 +14,7 @@ func manyRules() []rule {
 		{
 			name: "GetMany/PartialHits",
 			says: "GetMany returns exactly the hits among its keys, each with its own value; misses are absent from the map",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				a, b, c := e.key("a"), e.key("b"), e.key("c")
 				e.requireSet(t, a, []byte("value a"), hour)
 				e.requireSet(t, c, []byte{}, hour)
@@ -33,7 +33,7 @@ func manyRules() []rule {
 		{
 			name: "GetMany/NoKeys",
 			says: "GetMany of an empty key list returns an empty map and no error",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				e.mustSet(t, e.key("a"), []byte("a"), hour) // a non-empty store must not leak into the result
 				for _, keys := range [][]string{nil, {}} {
 					m, err := e.s.GetMany(e.ctx, keys)
@@ -46,7 +46,7 @@ func manyRules() []rule {
 		{
 			name: "GetMany/DuplicateKeys",
 			says: "GetMany with a key listed twice returns it once, with its value",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				a := e.key("a")
 				e.requireSet(t, a, []byte("va"), hour)
 				m, err := e.s.GetMany(e.ctx, []string{a, e.key("missing"), a})
@@ -61,7 +61,7 @@ func manyRules() []rule {
 		{
 			name: "GetMany/ThousandKeys",
 			says: "GetMany of 1000 keys, half of them present, returns exactly the 500 hits with their values",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				var items []store.Item
 				keys := make([]string, 1000)
 				for i := range keys {
@@ -88,7 +88,7 @@ func manyRules() []rule {
 		{
 			name: "SetMany/PerItemTTL",
 			says: "SetMany stores every item with its own TTL: each reads back with its value and TTL, and a short-lived item expires while the others stay",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				items := []store.Item{
 					{Key: e.key("hour"), Value: []byte("h"), TTL: hour},
 					{Key: e.key("half"), Value: []byte("m"), TTL: 30 * time.Second},
@@ -111,7 +111,7 @@ func manyRules() []rule {
 		{
 			name: "SetMany/NonPositiveTTL",
 			says: "SetMany with an item whose ttl <= 0 fails with ErrInvalidTTL and does not store that item",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				bad := e.key("bad")
 				err := e.s.SetMany(e.ctx, []store.Item{
 					{Key: e.key("good"), Value: []byte("g"), TTL: hour},
@@ -132,7 +132,7 @@ func deleteRules() []rule {
 		{
 			name: "Delete/CountsExisting",
 			says: "Delete removes the given keys, reports how many of them existed, and leaves other keys alone",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				a, b, c := e.key("a"), e.key("b"), e.key("c")
 				for _, k := range []string{a, b, c} {
 					e.requireSet(t, k, []byte(k), hour)
@@ -151,7 +151,7 @@ func deleteRules() []rule {
 		{
 			name: "Delete/Idempotent",
 			says: "Delete of missing keys, of a key deleted before, or of no keys at all reports 0 and no error",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				a := e.key("a")
 				e.requireSet(t, a, []byte("v"), hour)
 				if n, err := e.s.Delete(e.ctx, a); err != nil || n != 1 {
@@ -167,7 +167,7 @@ func deleteRules() []rule {
 		{
 			name: "Delete/DuplicateKeys",
 			says: "a key listed twice in one Delete counts once",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				a := e.key("a")
 				e.requireSet(t, a, []byte("v"), hour)
 				if n, err := e.s.Delete(e.ctx, a, a); err != nil || n != 1 {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cachekit/cachekit/keyspace"
+	"github.com/cachekit/cachekit/internal/glob"
 	"github.com/cachekit/cachekit/store"
 )
 
@@ -71,14 +71,14 @@ func patternRules() []rule {
 		rules = append(rules, rule{
 			name: "DeletePattern/" + row.name,
 			says: "DeletePattern removes exactly the keys its Redis glob matches and reports how many: " + row.says,
-			run:  func(t *testing.T, e *env) { runDeletePatternRow(t, e, row) },
+			run:  func(t testing.TB, e *env) { runDeletePatternRow(t, e, row) },
 		})
 	}
 	for _, row := range globRows {
 		rules = append(rules, rule{
 			name: "Scan/" + row.name,
 			says: "Scan reports exactly the keys its Redis glob matches: " + row.says,
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				keys := e.setRelKeys(t, row.keys)
 				got := e.scanAll(t, e.pattern(row.pattern))
 				wantKeySet(t, fmt.Sprintf("Scan(%q)", e.pattern(row.pattern)), got, keys(row.match))
@@ -89,7 +89,7 @@ func patternRules() []rule {
 		rule{
 			name: "DeletePattern/ThousandKeys",
 			says: "DeletePattern removes all 1000 matching keys (every SCAN batch, not just the first) and reports 1000",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				e.requireSetMany(t, relItems(e, "bulk", 1000))
 				e.requireSetMany(t, relItems(e, "keep", 10))
 				if n, err := e.s.DeletePattern(e.ctx, e.pattern("bulk:*")); err != nil || n != 1000 {
@@ -102,7 +102,7 @@ func patternRules() []rule {
 		rule{
 			name: "Scan/ThousandKeys",
 			says: "Scan reports each of 1000 matching keys (at least once) and no other",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				items := relItems(e, "bulk", 1000)
 				e.requireSetMany(t, items)
 				e.requireSetMany(t, relItems(e, "other", 10))
@@ -112,7 +112,7 @@ func patternRules() []rule {
 		rule{
 			name: "Scan/StopsWhenFnReturnsFalse",
 			says: "Scan calls fn no more after fn returns false, and returns no error",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				e.requireSetMany(t, relItems(e, "k", 100))
 				calls := 0
 				err := e.s.Scan(e.ctx, e.pattern("*"), func(string) bool {
@@ -132,7 +132,7 @@ func patternRules() []rule {
 	)
 }
 
-func runDeletePatternRow(t *testing.T, e *env, row globRow) {
+func runDeletePatternRow(t testing.TB, e *env, row globRow) {
 	keys := e.setRelKeys(t, row.keys)
 	pat := e.pattern(row.pattern)
 	n, err := e.s.DeletePattern(e.ctx, pat)
@@ -151,7 +151,7 @@ func runDeletePatternRow(t *testing.T, e *env, row globRow) {
 
 // setRelKeys stores each relative key with itself as the value (skipping the rule if the store refuses,
 // since the row's counts depend on every key) and returns a function mapping relative keys to full ones.
-func (e *env) setRelKeys(t *testing.T, rels []string) func([]string) []string {
+func (e *env) setRelKeys(t testing.TB, rels []string) func([]string) []string {
 	t.Helper()
 	items := make([]store.Item, len(rels))
 	for i, rel := range rels {
@@ -196,7 +196,7 @@ func without(all, drop []string) []string {
 
 // runIsolation fills the rule's namespace and its neighbours, clears the namespace, and checks that only
 // it went. The neighbours lie outside the namespace, so the rule deletes them itself, by name.
-func runIsolation(t *testing.T, e *env) {
+func runIsolation(t testing.TB, e *env) {
 	mine := []string{e.key("x"), e.key("y:z"), e.key("QRL/USDT")}
 	others := []string{
 		e.ns + "x:v1:x",      // a namespace whose name starts with this one's
@@ -222,7 +222,7 @@ func runIsolation(t *testing.T, e *env) {
 		items = append(items, store.Item{Key: k, Value: []byte(k), TTL: hour})
 	}
 	e.requireSetMany(t, items)
-	pat := keyspace.EscapeGlob(e.prefix) + "*"
+	pat := glob.Escape(e.prefix) + "*"
 	if n, err := e.s.DeletePattern(e.ctx, pat); err != nil || n != len(mine) {
 		t.Errorf("DeletePattern(%q) = %d, %v; want %d, nil", pat, n, err, len(mine))
 	}

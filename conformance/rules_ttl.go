@@ -15,7 +15,7 @@ func ttlRules() []rule {
 		{
 			name: "TTL/Readback",
 			says: "TTL right after Set(ttl) lies in [ttl - elapsed, ttl]: positive, never above what was set",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				start := time.Now()
 				e.requireSet(t, k, []byte("v"), hour)
@@ -29,7 +29,7 @@ func ttlRules() []rule {
 		{
 			name: "TTL/Precision",
 			says: "TTL has sub-second precision: a 1500ms TTL does not read back as a whole second",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				const ttl = 1500 * time.Millisecond
 				k := e.key("k")
 				start := time.Now()
@@ -44,7 +44,7 @@ func ttlRules() []rule {
 		{
 			name: "TTL/Missing",
 			says: "TTL of a missing key fails with an *store.OpError wrapping ErrNotFound",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				d, err := e.s.TTL(e.ctx, e.key("missing"))
 				wantErr(t, err, store.ErrNotFound, "TTL of a missing key")
 				if err == nil {
@@ -55,7 +55,7 @@ func ttlRules() []rule {
 		{
 			name: "TTL/Expiry",
 			says: "an entry is served until its TTL has passed and reads as ErrNotFound no later than TTL + TTLResolution after Set",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("short")
 				start := time.Now()
 				e.requireSet(t, k, []byte("v"), shortTTL)
@@ -66,7 +66,7 @@ func ttlRules() []rule {
 		{
 			name: "TTL/ExpiredIsGoneEverywhere",
 			says: "an expired entry is absent from Get, GetMany, TTL and Scan, and Delete and DeletePattern do not count it",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k, live := e.key("short"), e.key("live")
 				start := time.Now()
 				e.requireSet(t, k, []byte("v"), shortTTL)
@@ -98,7 +98,7 @@ func addRules() []rule {
 		{
 			name: "Add/Absent",
 			says: "Add of an absent key stores the value with its TTL and reports true",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				ok, err := e.s.Add(e.ctx, k, []byte("added"), hour)
 				if !e.accepted(t, err, "Add") {
@@ -116,7 +116,7 @@ func addRules() []rule {
 		{
 			name: "Add/Present",
 			says: "Add of a present key reports false and leaves its value and TTL unchanged",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				e.requireSet(t, k, []byte("first"), hour)
 				ok, err := e.s.Add(e.ctx, k, []byte("second"), 30*time.Second)
@@ -132,7 +132,7 @@ func addRules() []rule {
 		{
 			name: "Add/AfterExpiry",
 			says: "Add of a key whose entry has expired stores the new value and reports true",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				start := time.Now()
 				e.requireSet(t, k, []byte("old"), shortTTL)
@@ -150,7 +150,7 @@ func addRules() []rule {
 		{
 			name: "Add/AfterDelete",
 			says: "Add of a key that was deleted stores the new value and reports true",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				e.requireSet(t, k, []byte("old"), hour)
 				if n, err := e.s.Delete(e.ctx, k); err != nil || n != 1 {
@@ -169,7 +169,7 @@ func addRules() []rule {
 		{
 			name: "Add/NonPositiveTTL",
 			says: "Add with ttl <= 0 fails with ErrInvalidTTL, reports false and stores nothing",
-			run: func(t *testing.T, e *env) {
+			run: func(t testing.TB, e *env) {
 				k := e.key("k")
 				for _, ttl := range []time.Duration{0, -time.Second} {
 					ok, err := e.s.Add(e.ctx, k, []byte("x"), ttl)

@@ -3,7 +3,8 @@
 //
 // Every segment is validated (see ValidateSegment), so "users" can never match "users:archive" by
 // accident, and user text is always glob-escaped before it enters a pattern, so a symbol such as "*" or
-// "[QRL]" selects only itself. Package keyspace imports nothing else of cachekit.
+// "[QRL]" selects only itself. Package keyspace imports no other public package of cachekit (only the
+// internal leaf packages glob and keyquote).
 package keyspace
 
 import (

@@ -65,20 +65,6 @@ func TestInvalidKeysAreRejectedWithReason(t *testing.T) {
 	}
 }
 
-func TestEscapeGlob(t *testing.T) {
-	for in, want := range map[string]string{
-		"QRL/USDT": "QRL/USDT",
-		"*":        `\*`,
-		"[QRL]":    `\[QRL\]`,
-		`a?b\c`:    `a\?b\\c`,
-		"":         "",
-	} {
-		if got := keyspace.EscapeGlob(in); got != want {
-			t.Errorf("EscapeGlob(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestPatternsEscapePrefixButKeepUserGlob(t *testing.T) {
 	ks, err := keyspace.New("team[1]", "v*")
 	if err != nil {

@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // DecodedCache is an optional interface of an in-process Store that keeps one decoded form next to each
 // stored value, so a hot key is decoded once per write instead of once per read. It is detected with a
@@ -35,4 +38,24 @@ type DecodedCache interface {
 type Decoder interface {
 	// DecodeValue decodes value, which it must not retain or modify.
 	DecodeValue(value []byte) (any, error)
+}
+
+// GetDecoded returns d's decoded form of the value stored under key: through s.GetDecoded when s is a
+// DecodedCache, else the fallback, Get and then d.DecodeValue on every call (nothing is kept). The
+// fallback follows the DecodedCache rules that apply to it: a nil or uncomparable d is an error
+// (CheckDecoder; its *OpError names s's type as the backend, since the fallback knows no other name), a
+// miss is Get's error wrapping ErrNotFound without a decode, and DecodeValue's error is returned
+// unchanged.
+func GetDecoded(ctx context.Context, s Store, key string, d Decoder) (any, error) {
+	if dc, ok := s.(DecodedCache); ok {
+		return dc.GetDecoded(ctx, key, d)
+	}
+	if err := CheckDecoder(d); err != nil {
+		return nil, &OpError{Op: "get", Key: key, Backend: fmt.Sprintf("%T", s), Err: err}
+	}
+	value, err := s.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return d.DecodeValue(value)
 }

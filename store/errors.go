@@ -52,11 +52,3 @@ func (e *OpError) Error() string {
 
 // Unwrap returns the cause, so errors.Is(err, ErrNotFound) works through an *OpError.
 func (e *OpError) Unwrap() error { return e.Err }
-
-// NewOpError returns an *OpError, or nil when err is nil.
-func NewOpError(backend, op, key string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &OpError{Op: op, Key: key, Backend: backend, Err: err}
-}

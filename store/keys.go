@@ -26,12 +26,15 @@ func CheckKeys(backend, op string, keys []string) error {
 	return nil
 }
 
-// CheckItems applies CheckKey to the key of every item of a SetMany, before anything is written, and
-// returns the first refusal, which names the position of the item.
+// CheckItems applies CheckKey to the key and CheckTTL to the TTL of every item of a SetMany, before
+// anything is written, and returns the first refusal; an empty key's names the position of its item.
 func CheckItems(backend, op string, items []Item) error {
 	for i := range items {
 		if items[i].Key == "" {
 			return emptyAt(backend, op, i, len(items))
+		}
+		if err := CheckTTL(backend, op, items[i].Key, items[i].TTL); err != nil {
+			return err
 		}
 	}
 	return nil

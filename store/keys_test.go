@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cachekit/cachekit/store"
 )
@@ -36,7 +37,11 @@ func TestCheckKey(t *testing.T) {
 	if !errors.Is(err, store.ErrInvalidKey) || !strings.Contains(err.Error(), "#1 of 1") {
 		t.Errorf("CheckItems with an empty key: %v, want ErrInvalidKey naming #1 of 1", err)
 	}
-	if err := store.CheckItems("tiered", "set_many", []store.Item{{Key: "a"}, {Key: "b"}}); err != nil {
+	if err := store.CheckItems("tiered", "set_many", []store.Item{{Key: "a", TTL: 1}, {Key: "b", TTL: time.Hour}}); err != nil {
 		t.Errorf("CheckItems of valid items: %v", err)
+	}
+	err = store.CheckItems("memory", "set_many", []store.Item{{Key: "a", TTL: time.Hour}, {Key: "b", TTL: 0}})
+	if !errors.Is(err, store.ErrInvalidTTL) || !errors.As(err, &op) || op.Key != "b" {
+		t.Errorf("CheckItems with a zero TTL: %v, want an *OpError for key b wrapping ErrInvalidTTL", err)
 	}
 }

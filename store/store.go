@@ -1,8 +1,3 @@
-// Package store defines the contract every cachekit backend implements: bytes in, bytes out, under full
-// keys that the layers above (keyspace, codec, the root Cache) have already built and validated.
-//
-// A backend package implements Store, registers a URL scheme with Register in its init function (as
-// database/sql drivers do), and proves its behaviour with the conformance suite in package conformance.
 package store
 
 import (

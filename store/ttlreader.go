@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -27,4 +28,54 @@ type TTLReader interface {
 type ValueTTL struct {
 	Value []byte
 	TTL   time.Duration
+}
+
+// GetWithTTL returns the value of key and its remaining lifetime: through s.GetWithTTL when s is a
+// TTLReader, else the fallback, Get and then TTL (two round trips on a network store). A key that
+// vanishes between the two calls is returned with the smallest lifetime, a millisecond, as the Redis
+// backend's GetWithTTL does; any other TTL error is returned. A miss is Get's error wrapping ErrNotFound.
+func GetWithTTL(ctx context.Context, s Store, key string) ([]byte, time.Duration, error) {
+	if r, ok := s.(TTLReader); ok {
+		return r.GetWithTTL(ctx, key)
+	}
+	v, err := s.Get(ctx, key)
+	if err != nil {
+		return nil, 0, err
+	}
+	ttl, err := lifetime(s.TTL(ctx, key))
+	if err != nil {
+		return nil, 0, err
+	}
+	return v, ttl, nil
+}
+
+// GetManyWithTTL returns the hits among keys with their remaining lifetimes: through s.GetManyWithTTL
+// when s is a TTLReader, else the fallback, GetMany and then one TTL call per hit (a hit that vanished in
+// between keeps the smallest lifetime, as in GetWithTTL).
+func GetManyWithTTL(ctx context.Context, s Store, keys []string) (map[string]ValueTTL, error) {
+	if r, ok := s.(TTLReader); ok {
+		return r.GetManyWithTTL(ctx, keys)
+	}
+	vals, err := s.GetMany(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]ValueTTL, len(vals))
+	for k, v := range vals {
+		ttl, err := lifetime(s.TTL(ctx, k))
+		if err != nil {
+			return nil, err
+		}
+		out[k] = ValueTTL{Value: v, TTL: ttl}
+	}
+	return out, nil
+}
+
+// lifetime turns the TTL read right after a hit into GetWithTTL's lifetime: a key gone since the hit
+// (ErrNotFound) has the smallest lifetime.
+func lifetime(ttl time.Duration, err error) (time.Duration, error) {
+	if errors.Is(err, ErrNotFound) {
+		return time.Millisecond, nil
+	}
+	return ttl, err
 }

@@ -94,3 +94,17 @@ func redactQuoted(msg, password string) string {
 		return q
 	})
 }
+
+// CheckOptionsURL checks the shape of the URL of a store that takes nothing but query options
+// ("memory://?max_bytes=64MiB", "tiered://?l1=...&l2=..."): its scheme must be scheme, and it must have
+// no host, user, path (other than "/") or opaque part. The error wraps ErrInvalidURL and shows example,
+// the expected form.
+func CheckOptionsURL(u *url.URL, scheme, example string) error {
+	if u.Scheme != scheme {
+		return fmt.Errorf("%w: scheme %q is not %q", ErrInvalidURL, u.Scheme, scheme)
+	}
+	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.User != nil || u.Opaque != "" {
+		return fmt.Errorf("%w: a %s URL takes no host, user or path, only options (%s)", ErrInvalidURL, scheme, example)
+	}
+	return nil
+}

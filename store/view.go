@@ -18,3 +18,18 @@ import "context"
 type Viewer interface {
 	View(ctx context.Context, key string, fn func(value []byte) error) error
 }
+
+// View calls fn with the value stored under key: through s.View when s is a Viewer, else the fallback,
+// Get and then fn on that copy. Either way the Viewer rules above hold (a miss is an error wrapping
+// ErrNotFound and fn is not called; fn's error is returned unchanged). A consumer that reads bytes it
+// does not keep calls View rather than asserting Viewer itself.
+func View(ctx context.Context, s Store, key string, fn func(value []byte) error) error {
+	if v, ok := s.(Viewer); ok {
+		return v.View(ctx, key, fn)
+	}
+	value, err := s.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	return fn(value)
+}

@@ -27,6 +27,21 @@ func (harness) Open(_ context.Context, t *testing.T) store.Store {
 // read, so the default TTLResolution is ample.
 func (harness) Caps() conformance.Caps { return conformance.Caps{MayRejectSets: true} }
 
+// bare hides the Store's optional interfaces (Viewer, DecodedCache, Pinger), as a wrapper that does
+// not forward them would.
+type bare struct{ store.Store }
+
+// bareHarness opens memory stores behind bare, so that the optional-interface rules check the
+// fallbacks of package store (store.View, store.GetDecoded, store.Ping) on a full in-process store.
+type bareHarness struct{ harness }
+
+func (h bareHarness) Open(ctx context.Context, t *testing.T) store.Store {
+	return bare{h.harness.Open(ctx, t)}
+}
+
 func TestConformance(t *testing.T) {
 	conformance.Run(t, func(*testing.T) conformance.Harness { return harness{} })
+	t.Run("optional interfaces hidden", func(t *testing.T) {
+		conformance.Run(t, func(*testing.T) conformance.Harness { return bareHarness{} })
+	})
 }

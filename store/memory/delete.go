@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/cachekit/cachekit/internal/glob"
 	"github.com/cachekit/cachekit/store"
 )
 
@@ -24,7 +25,7 @@ func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
 	for i, key := range keys {
 		h := s.hash(key)
 		st := s.stripe(h)
-		if err := s.begin(ctx, st, "delete", key); err != nil {
+		if err := s.enter(ctx, st, "delete", key); err != nil {
 			if i == 0 {
 				return 0, err
 			}
@@ -63,11 +64,11 @@ func (s *Store) deleteOne(st *stripe, h uint64, key string) bool {
 	return true
 }
 
-// DeletePattern removes every key matching pattern (Redis glob semantics, store.Match) and reports how
+// DeletePattern removes every key matching pattern (Redis glob semantics: store.Match) and reports how
 // many it removed. Keys written while it runs may or may not be removed. It checks ctx between keys.
 func (s *Store) DeletePattern(ctx context.Context, pattern string) (int, error) {
 	st0 := s.stripe(0)
-	if err := s.begin(ctx, st0, "delete_pattern", pattern); err != nil {
+	if err := s.enter(ctx, st0, "delete_pattern", pattern); err != nil {
 		return 0, err
 	}
 	defer st0.active.Add(-1)
@@ -90,12 +91,12 @@ func (s *Store) DeletePattern(ctx context.Context, pattern string) (int, error) 
 	return n, nil
 }
 
-// Scan calls fn with each key matching pattern (Redis glob semantics, store.Match), each once, until fn
+// Scan calls fn with each key matching pattern (Redis glob semantics: store.Match), each once, until fn
 // returns false. The matching keys are collected first, so fn may call this Store's methods; keys
 // written while Scan runs may or may not be reported, and a reported key may have been deleted since.
 func (s *Store) Scan(ctx context.Context, pattern string, fn func(key string) bool) error {
 	st0 := s.stripe(0)
-	if err := s.begin(ctx, st0, "scan", pattern); err != nil {
+	if err := s.enter(ctx, st0, "scan", pattern); err != nil {
 		return err
 	}
 	keys, err := s.matching(ctx, pattern, "scan")
@@ -118,7 +119,7 @@ func (s *Store) Scan(ctx context.Context, pattern string, fn func(key string) bo
 
 // matching returns the live keys matching pattern. The caller has entered the store.
 func (s *Store) matching(ctx context.Context, pattern, op string) ([]string, error) {
-	if lit, ok := literal(pattern); ok {
+	if lit, ok := glob.Literal(pattern); ok {
 		h := s.hash(lit)
 		if s.find(s.stripe(h), h, lit) != nil {
 			return []string{lit}, nil
@@ -126,8 +127,8 @@ func (s *Store) matching(ctx context.Context, pattern, op string) ([]string, err
 		return nil, nil
 	}
 	var keys []string
-	err := s.forEachLive(ctx, store.LiteralPrefix(pattern), func(e entry) {
-		if k := e.key(); store.Match(pattern, k) {
+	err := s.forEachLive(ctx, glob.LiteralPrefix(pattern), func(e entry) {
+		if k := e.key(); glob.Match(pattern, k) {
 			keys = append(keys, k) // aliases the entry: Scan clones before handing keys out
 		}
 	})
@@ -195,18 +196,4 @@ func (s *Store) forEachLive(ctx context.Context, prefix string, fn func(e entry)
 		fn(e)
 	}
 	return nil
-}
-
-// literal reports whether pattern has no unescaped '*', '?' or '[' (so it matches exactly one key) and
-// returns that key.
-func literal(pattern string) (string, bool) {
-	for i := 0; i < len(pattern); i++ {
-		switch pattern[i] {
-		case '*', '?', '[':
-			return "", false
-		case '\\':
-			i++
-		}
-	}
-	return store.LiteralPrefix(pattern), true
 }

@@ -2,41 +2,19 @@
 // sampled-LFU eviction, a byte budget). Import it for its side effect to make the "memory" URL scheme
 // available ("memory://?max_bytes=64MiB"), or call New.
 //
-// # Read-your-writes without a Wait per Set
-//
-// ristretto applies a Set of a new key asynchronously, and of two Sets of one new key made before the
-// first is applied it keeps the FIRST. A Wait after every Set would cost about four Sets. Instead:
-//
-//   - Sets, Adds and Deletes of one key are serialised by a striped lock.
-//   - A Set that ristretto applied in place (an update of a key it holds; its ShouldUpdate hook tells)
-//     is done.
-//   - A Set of a new key is recorded in a sharded overlay of pending writes, and Set returns at once if
-//     ristretto's free budget covers every pending write: ristretto admits without consulting TinyLFU
-//     while there is room, so the write cannot be refused. Get looks in the overlay only while the key's
-//     stripe has records (otherwise it costs one atomic load), and a record there is authoritative for
-//     its key.
-//   - A drainer goroutine settles the overlay in batches, one ristretto Wait per batch. Clean records
-//     (a new key with nothing older of ours queued for it) just leave. Others (a second write before the
-//     first was applied, a write after a Delete, a write over an expired value that ristretto's TTL sweep
-//     may be removing) are read back and compared by identity: an older value found means ristretto kept
-//     the first of two Sets, so the write is repeated, now as an in-place update; nothing found means it
-//     was evicted meanwhile, and it is repeated a bounded number of times, then dropped and counted as an
-//     eviction.
-//   - A Delete of a key with a pending write leaves a tombstone in the overlay until ristretto has applied
-//     the delete, so an older queued write cannot reappear.
-//   - When the budget is tight (admission might refuse), the overlay is full or ristretto's write buffer
-//     is, Set waits for ristretto and verifies, with bounded retries; a refusal is an error wrapping
-//     store.ErrNotStored, counted in Stats.RejectedSets.
-//
-// Each stored entry is a small record (expiry, flags, a slot for a decoded form) around one pointer-free
-// allocation holding the original key and a private copy of the value, so Scan, DeletePattern, Stats and
-// TTL work from ristretto's IterValues and entries (ristretto itself keeps only key hashes), and the
-// garbage collector never scans cached data. An entry's bytes never change once it is stored, which is
-// what lets View (store.Viewer) lend them without a copy and GetDecoded (store.DecodedCache) keep a
-// decoded form beside them, so that a hot key is decoded once per write rather than once per read. Keys are
-// hashed once per call (hash/maphash, 64 bits) and that hash is ristretto's key; the stored key is
-// compared on every read, so two keys whose hashes collide never see each other's value (they share a
-// slot and displace each other, as an eviction would).
+// Guarantees, beyond the store.Store contract:
+//   - Read-your-writes without a ristretto Wait per Set: once Set returns nil, the next Get, View or
+//     GetDecoded on the Store sees the value (until it expires, is overwritten or is evicted, which
+//     Stats.Evictions counts), and a Set that ristretto would not admit returns store.ErrNotStored
+//     (counted in Stats.RejectedSets). Writes of one key are serialised and an older value never
+//     reappears. (How, without waiting: the pending-write overlay, pending.go.)
+//   - An entry's bytes never change once stored, so View (store.Viewer) lends them without a copy, and
+//     GetDecoded (store.DecodedCache) keeps one decoded form beside them: a hot key is decoded once per
+//     write, not once per read.
+//   - Two keys whose 64-bit hashes collide never see each other's value: the stored key is compared on
+//     every read (they share a slot and displace each other, as an eviction would).
+//   - Scan, DeletePattern, Stats and TTL see every live key, although ristretto keeps only key hashes
+//     (each entry carries its key; see entry.go); the garbage collector never scans cached data.
 package memory
 
 import (
@@ -228,7 +206,8 @@ func New(opts Options) (*Store, error) {
 	return s, nil
 }
 
-// hash returns the 64-bit hash of key that addresses its stripe and its ristretto slot.
+// hash returns the 64-bit hash of key (hash/maphash, computed once per call) that addresses its stripe
+// and its ristretto slot; ristretto's own second hash is off, since reads compare the stored key.
 func (s *Store) hash(key string) uint64 { return maphash.String(s.seed, key) }
 
 func (s *Store) stripe(h uint64) *stripe { return &s.stripes[h&(numStripes-1)] }
@@ -236,26 +215,15 @@ func (s *Store) stripe(h uint64) *stripe { return &s.stripes[h&(numStripes-1)] }
 // now reads the store's monotonic clock: wall-clock steps never expire or revive entries.
 func (s *Store) now() int64 { return int64(time.Since(s.base)) }
 
-// enter registers a call in flight through st, or reports false when the store is closed. Each
-// successful enter is paired with st.active.Add(-1). Close sets closed, then waits for every stripe's
-// active count to reach zero, so a call either sees closed or is waited for before ristretto closes
-// (ristretto panics on use after Close).
-func (s *Store) enter(st *stripe) bool {
+// enter starts a call through st: it registers the call in flight, then runs store.CheckCall (closed,
+// then ctx). Each nil return is paired with st.active.Add(-1). Close sets closed, then waits for every
+// stripe's active count to reach zero, so a call either sees closed or is waited for before ristretto
+// closes (ristretto panics on use after Close).
+func (s *Store) enter(ctx context.Context, st *stripe, op, key string) error {
 	st.active.Add(1)
-	if s.closed.Load() {
+	if err := store.CheckCall(ctx, s.closed.Load(), backend, op, key); err != nil {
 		st.active.Add(-1)
-		return false
-	}
-	return true
-}
-
-// begin checks ctx and the closed state for a call, entering through st.
-func (s *Store) begin(ctx context.Context, st *stripe, op, key string) error {
-	if err := ctx.Err(); err != nil {
-		return opErr(op, key, err)
-	}
-	if !s.enter(st) {
-		return opErr(op, key, store.ErrClosed)
+		return err
 	}
 	return nil
 }

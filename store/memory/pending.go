@@ -5,7 +5,32 @@ import "time"
 // The pending-write overlay: writes that ristretto may not have applied yet, per stripe, keyed by the
 // key's hash. While a key has an overlay record, the record is the truth about that key (ristretto may
 // still hold an older value, or be about to apply one); once the drainer has seen ristretto agree, the
-// record goes. See the package comment for the protocol.
+// record goes.
+//
+// Why it exists: ristretto applies a Set of a new key asynchronously, and of two Sets of one new key made
+// before the first is applied it keeps the FIRST. A Wait after every Set would give read-your-writes at
+// the cost of several Sets (bench/RESULTS.md, MemorySet impl=raw+wait). The protocol instead (Store.put
+// and Store.putWait in write.go, the drainer below, Store.deleteOne in delete.go):
+//
+//   - Sets, Adds and Deletes of one key are serialised by a striped lock.
+//   - A Set that ristretto applied in place (an update of a key it holds; its ShouldUpdate hook tells)
+//     is done.
+//   - A Set of a new key is recorded in the overlay, and Set returns at once if ristretto's free budget
+//     covers every pending write: ristretto admits without consulting TinyLFU while there is room, so
+//     the write cannot be refused. Get looks in the overlay only while the key's stripe has records
+//     (otherwise it costs one atomic load), and a record there is authoritative for its key.
+//   - The drainer settles the overlay in batches, one ristretto Wait per batch. Clean records (a new key
+//     with nothing older of ours queued for it) just leave. Others (a second write before the first was
+//     applied, a write after a Delete, a write over an expired value that ristretto's TTL sweep may be
+//     removing) are read back and compared by identity: an older value found means ristretto kept the
+//     first of two Sets, so the write is repeated, now as an in-place update; nothing found means it was
+//     evicted meanwhile, and it is repeated a bounded number of times, then dropped and counted as an
+//     eviction.
+//   - A Delete of a key with a pending write leaves a tombstone in the overlay until ristretto has
+//     applied the delete, so an older queued write cannot reappear.
+//   - When the budget is tight (admission might refuse), the overlay is full or ristretto's write buffer
+//     is, Set waits for ristretto and verifies, with bounded retries; a refusal is an error wrapping
+//     store.ErrNotStored, counted in Stats.RejectedSets.
 
 // maxSettleTries bounds how often the drainer re-sets a pending entry that ristretto lost (evicted
 // before it settled) before dropping it.

@@ -13,7 +13,7 @@ var _ store.Pinger = (*Store)(nil)
 // work beyond those checks.
 func (s *Store) Ping(ctx context.Context) error {
 	st := s.stripe(0)
-	if err := s.begin(ctx, st, "ping", ""); err != nil {
+	if err := s.enter(ctx, st, "ping", ""); err != nil {
 		return err
 	}
 	st.active.Add(-1)

@@ -17,17 +17,6 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return copyOut(e), nil
 }
 
-// AppendValue appends the value stored under key to dst and returns the extended slice, or dst and an
-// error wrapping store.ErrNotFound. It is Get for a caller that reuses a buffer (a decoder that does not
-// keep the bytes): with enough capacity in dst it does not allocate. Hits and misses count as for Get.
-func (s *Store) AppendValue(ctx context.Context, dst []byte, key string) ([]byte, error) {
-	e, err := s.lookup(ctx, "get", key)
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, e.val()...), nil
-}
-
 // GetMany returns copies of the values of the keys that are present; misses are absent from the map.
 // The copies share one allocation, each capped at its own length, so appending to one never writes
 // into another.
@@ -40,7 +29,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 		h0 = s.hash(keys[0])
 	}
 	st0 := s.stripe(h0)
-	if err := s.begin(ctx, st0, "get_many", ""); err != nil {
+	if err := s.enter(ctx, st0, "get_many", ""); err != nil {
 		return nil, err
 	}
 	defer st0.active.Add(-1)
@@ -88,7 +77,7 @@ func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
 	}
 	h := s.hash(key)
 	st := s.stripe(h)
-	if err := s.begin(ctx, st, "ttl", key); err != nil {
+	if err := s.enter(ctx, st, "ttl", key); err != nil {
 		return 0, err
 	}
 	defer st.active.Add(-1)

@@ -6,8 +6,8 @@ import (
 	"github.com/cachekit/cachekit/store"
 )
 
-// Stats returns the store's counters and gauges. Hits and Misses count Get, AppendValue, View,
-// GetDecoded and GetMany lookups. Keys and UsedBytes (key plus value bytes, the budget's unit) are
+// Stats returns the store's counters and gauges. Hits and Misses count Get, View, GetDecoded and
+// GetMany lookups. Keys and UsedBytes (key plus value bytes, the budget's unit) are
 // counted over the live entries when Stats is called, by iterating them: Stats takes time proportional
 // to the number of entries. Evictions counts entries removed to make room, including acknowledged writes lost to
 // eviction before ristretto settled them (also reported as Extra["evicted_while_pending"]).
@@ -15,7 +15,7 @@ import (
 // entries ristretto's TTL sweep removed. PeakBytes is -1 (not tracked).
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	st0 := s.stripe(0)
-	if err := s.begin(ctx, st0, "stats", ""); err != nil {
+	if err := s.enter(ctx, st0, "stats", ""); err != nil {
 		return store.Stats{}, err
 	}
 	defer st0.active.Add(-1)

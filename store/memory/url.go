@@ -21,12 +21,8 @@ func OpenURL(ctx context.Context, u *url.URL) (store.Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if u.Scheme != Scheme {
-		return nil, fmt.Errorf("%w: scheme %q is not %q", store.ErrInvalidURL, u.Scheme, Scheme)
-	}
-	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.User != nil || u.Opaque != "" {
-		return nil, fmt.Errorf("%w: a memory URL takes no host, user or path, only options "+
-			"(memory://?max_bytes=64MiB)", store.ErrInvalidURL)
+	if err := store.CheckOptionsURL(u, Scheme, "memory://?max_bytes=64MiB"); err != nil {
+		return nil, err
 	}
 	q := store.NewQuery(u.Query())
 	o := Options{

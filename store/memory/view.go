@@ -3,8 +3,6 @@ package memory
 import (
 	"context"
 	"errors"
-	"fmt"
-	"reflect"
 
 	"github.com/cachekit/cachekit/store"
 )
@@ -22,7 +20,7 @@ func (s *Store) lookup(ctx context.Context, op, key string) (entry, error) {
 	}
 	h := s.hash(key)
 	st := s.stripe(h)
-	if err := s.begin(ctx, st, op, key); err != nil {
+	if err := s.enter(ctx, st, op, key); err != nil {
 		return nil, err
 	}
 	e := s.find(st, h, key)
@@ -81,7 +79,7 @@ func (s *Store) GetDecoded(ctx context.Context, key string, d store.Decoder) (an
 	if f := e.dec.Load(); f != nil && f.d == d {
 		return f.v, nil
 	}
-	if err := checkDecoder(d); err != nil {
+	if err := store.CheckDecoder(d); err != nil {
 		return nil, opErr("get", key, err)
 	}
 	v, err := d.DecodeValue(e.val())
@@ -92,12 +90,4 @@ func (s *Store) GetDecoded(ctx context.Context, key string, d store.Decoder) (an
 	// them are decodings of the same bytes.
 	e.dec.Store(&decoded{d: d, v: v})
 	return v, nil
-}
-
-// checkDecoder rejects a Decoder that cannot be compared with ==.
-func checkDecoder(d store.Decoder) error {
-	if d == nil || !reflect.ValueOf(d).Comparable() {
-		return fmt.Errorf("GetDecoded: Decoder %T is nil or not comparable", d)
-	}
-	return nil
 }

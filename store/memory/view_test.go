@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -204,61 +203,6 @@ func TestGetDecodedRejectsBadDecoders(t *testing.T) {
 		if _, err := s.GetDecoded(ctx, "k", decoder{&calls, "a"}); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// Under concurrent writes, every GetDecoded returns the form of a value that was written, and a writer
-// reading its own key after Set returns gets that write's form, never an older one (run with -race).
-func TestGetDecodedConcurrentWithWrites(t *testing.T) {
-	s := newStore(t, memory.Options{})
-	ctx := t.Context()
-	var calls atomic.Int64
-	d := decoder{&calls, "d"}
-	const writes = 500
-	mustSet(t, s, "k", []byte("0"))
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	errs := make(chan error, 8)
-	for range 4 {
-		wg.Go(func() {
-			last := -1
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				v, err := s.GetDecoded(ctx, "k", d)
-				if err != nil {
-					errs <- err
-					return
-				}
-				var n int
-				if _, err := fmt.Sscanf(v.(string), "d:%d", &n); err != nil || n < 0 || n > writes {
-					errs <- fmt.Errorf("GetDecoded returned %q, which was never written", v)
-					return
-				}
-				if n < last { // each reader's view of one key never goes back in time
-					errs <- fmt.Errorf("reader saw %d after %d", n, last)
-					return
-				}
-				last = n
-			}
-		})
-	}
-	for i := 1; i <= writes; i++ {
-		mustSet(t, s, "k", []byte(strconv.Itoa(i)))
-		v, err := s.GetDecoded(ctx, "k", d)
-		if want := "d:" + strconv.Itoa(i); err != nil || v != want {
-			t.Errorf("GetDecoded after Set #%d = %v, %v; want %q", i, v, err, want)
-			break
-		}
-	}
-	close(stop)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
 	}
 }
 

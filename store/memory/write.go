@@ -23,12 +23,12 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	}
 	h := s.hash(key)
 	st := s.stripe(h)
-	if err := s.begin(ctx, st, "set", key); err != nil {
+	if err := s.enter(ctx, st, "set", key); err != nil {
 		return err
 	}
 	defer st.active.Add(-1)
-	if err := s.checkSet(key, value, ttl); err != nil {
-		return opErr("set", key, err)
+	if err := s.checkSet("set", key, value, ttl); err != nil {
+		return err
 	}
 	e := s.newEntry(key, value, ttl)
 	st.mu.Lock()
@@ -46,11 +46,6 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
 	if err := store.CheckItems(backend, "set_many", items); err != nil {
 		return err
-	}
-	for _, it := range items {
-		if it.TTL <= 0 {
-			return opErr("set_many", it.Key, fmt.Errorf("%w: ttl %v is not positive", store.ErrInvalidTTL, it.TTL))
-		}
 	}
 	var first error
 	for _, it := range items {
@@ -75,12 +70,12 @@ func (s *Store) Add(ctx context.Context, key string, value []byte, ttl time.Dura
 	}
 	h := s.hash(key)
 	st := s.stripe(h)
-	if err := s.begin(ctx, st, "add", key); err != nil {
+	if err := s.enter(ctx, st, "add", key); err != nil {
 		return false, err
 	}
 	defer st.active.Add(-1)
-	if err := s.checkSet(key, value, ttl); err != nil {
-		return false, opErr("add", key, err)
+	if err := s.checkSet("add", key, value, ttl); err != nil {
+		return false, err
 	}
 	e := s.newEntry(key, value, ttl)
 	st.mu.Lock()
@@ -96,22 +91,22 @@ func (s *Store) Add(ctx context.Context, key string, value []byte, ttl time.Dura
 
 // checkSet validates a write's arguments; a value over the budget is refused before touching ristretto,
 // which would otherwise replace an existing value with one it then evicts.
-func (s *Store) checkSet(key string, value []byte, ttl time.Duration) error {
-	if ttl <= 0 {
-		return fmt.Errorf("%w: ttl %v is not positive", store.ErrInvalidTTL, ttl)
+func (s *Store) checkSet(op, key string, value []byte, ttl time.Duration) error {
+	if err := store.CheckTTL(backend, op, key, ttl); err != nil {
+		return err
 	}
 	if uint64(len(key)) > maxKeyLen {
-		return fmt.Errorf("%w: key of %d bytes is longer than %d", store.ErrInvalidKey, len(key), uint64(maxKeyLen))
+		return opErr(op, key, fmt.Errorf("%w: key of %d bytes is longer than %d", store.ErrInvalidKey, len(key), uint64(maxKeyLen)))
 	}
 	if c := int64(len(key) + len(value)); c > s.maxBytes {
 		s.rejected.Add(1)
-		return fmt.Errorf("%w: key and value take %d bytes, more than the whole budget (MaxBytes %d)",
-			store.ErrNotStored, c, s.maxBytes)
+		return opErr(op, key, fmt.Errorf("%w: key and value take %d bytes, more than the whole budget (MaxBytes %d)",
+			store.ErrNotStored, c, s.maxBytes))
 	}
 	return nil
 }
 
-// put makes e the value of h (st.mu held): see the package comment.
+// put makes e the value of h (st.mu held), by the overlay protocol described in pending.go.
 func (s *Store) put(st *stripe, h uint64, e entry, ttl time.Duration) error {
 	// A record for h means ristretto may still apply older operations of ours on h.
 	var (

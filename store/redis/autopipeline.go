@@ -45,14 +45,6 @@ func (s *Store) do(ctx context.Context, cmd goredis.Cmder) error {
 	return s.ap.Submit(ctx, cmd).WaitContext(ctx)
 }
 
-// ctxErr is the error of a context that ctxDone reports done.
-func ctxErr(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return context.DeadlineExceeded
-}
-
 // setArgs builds SET key value PX|EX ttl [NX] exactly as go-redis' Set and SetNX do: EX for whole
 // seconds, PX otherwise (ttl is already a positive whole number of milliseconds, see checkTTL).
 func setArgs(key string, value []byte, ttl time.Duration, nx bool) []any {

@@ -11,8 +11,33 @@ import (
 	"github.com/cachekit/cachekit/store"
 )
 
-// harness opens Stores by URL on one server (or cluster); every Store sees the others' writes.
-type harness struct{ url string }
+// harness opens Stores by URL on one server (or cluster); every Store sees the others' writes. Its
+// clients carry a name of their own (client_name), so BreakSubscriptions can drop exactly their pub/sub
+// connections on servers that other tests share.
+type harness struct {
+	url   string
+	name  string   // the go-redis ClientName of every connection the harness's Stores open
+	addrs []string // every master, where a subscription's connection may be
+}
+
+// newHarness returns a harness for the server or cluster at rawURL (masters addrs), with extra query
+// options and a fresh client name.
+func newHarness(t *testing.T, rawURL string, addrs []string, extra ...string) harness {
+	name := "cachekit-conformance-" + redistest.Namespace(t)
+	u := withQuery(rawURL, "client_name="+name)
+	for _, opt := range extra {
+		u = withQuery(u, opt)
+	}
+	return harness{url: u, name: name, addrs: addrs}
+}
+
+// BreakSubscriptions drops the pub/sub connections of the harness's clients (conformance's
+// SubscriptionBreaker), as CLIENT KILL does in TestPubSubResyncAfterClientKill.
+func (h harness) BreakSubscriptions(_ context.Context, t testing.TB, _ store.Store) {
+	if n := redistest.KillPubSub(t, h.name, h.addrs...); n == 0 {
+		t.Fatalf("no pub/sub connection named %s to drop on %v", h.name, h.addrs)
+	}
+}
 
 func (h harness) Open(ctx context.Context, t *testing.T) store.Store {
 	t.Helper()
@@ -33,20 +58,22 @@ func (h harness) Caps() conformance.Caps {
 func TestConformance(t *testing.T) {
 	t.Run("standalone", func(t *testing.T) {
 		srv := redistest.Standalone(t)
-		conformance.Run(t, func(t *testing.T) conformance.Harness { return harness{url: srv.URL} })
+		conformance.Run(t, func(t *testing.T) conformance.Harness { return newHarness(t, srv.URL, []string{srv.Addr}) })
 	})
 	t.Run("cluster", func(t *testing.T) {
 		cs := redistest.Cluster(t, 3)
-		conformance.Run(t, func(t *testing.T) conformance.Harness { return harness{url: cs.URL} })
+		conformance.Run(t, func(t *testing.T) conformance.Harness { return newHarness(t, cs.URL, cs.Addrs) })
 	})
 	// Options.AutoPipeline routes the single-key calls through go-redis' auto-pipeliner: same rules.
 	t.Run("standalone auto_pipeline", func(t *testing.T) {
 		srv := redistest.Standalone(t)
-		conformance.Run(t, func(t *testing.T) conformance.Harness { return harness{url: withQuery(srv.URL, "auto_pipeline=true")} })
+		conformance.Run(t, func(t *testing.T) conformance.Harness {
+			return newHarness(t, srv.URL, []string{srv.Addr}, "auto_pipeline=true")
+		})
 	})
 	t.Run("cluster auto_pipeline", func(t *testing.T) {
 		cs := redistest.Cluster(t, 3)
-		conformance.Run(t, func(t *testing.T) conformance.Harness { return harness{url: withQuery(cs.URL, "auto_pipeline=true")} })
+		conformance.Run(t, func(t *testing.T) conformance.Harness { return newHarness(t, cs.URL, cs.Addrs, "auto_pipeline=true") })
 	})
 }
 

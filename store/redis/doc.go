@@ -82,11 +82,11 @@
 // TTL, and Delete of one key) go through go-redis' auto-pipeliner, which merges the commands of
 // concurrent callers into shared pipelines on its own connection pool. The other calls are unchanged.
 // It works on every client type (standalone, Sentinel, Cluster, where batches are split per node).
-// It pays off only under concurrency. Measured on loopback with 2 CPUs (time per Get across all
-// callers, plain → auto-pipelined): 50 goroutines 8.6–9 µs → 2.7–3.5 µs (4 allocations, not 7);
-// 16: 8.4 → 4.4 µs; 8: 8.9 → 6 µs; 4: even; 2: 11 → 18 µs; a lone caller 11 → 28 µs (18
-// allocations instead of 7). go-redis' auto-pipeliner used directly measures the same, so this is
-// its cost (a batch is handed between goroutines), not the Store's.
+// It pays off only under concurrency: with many concurrent callers it multiplies throughput, with a few
+// or one it makes each call slower, because every batch is handed between goroutines. That cost is
+// go-redis' auto-pipeliner's own (used directly it measures the same), not the Store's. The measured
+// figures, and where the break-even lay, are in bench/RESULTS.md in the repository ("Recorded by hand:
+// Redis auto-pipelining").
 //
 // What changes, as go-redis (v9.23, where the API is marked experimental) behaves:
 //
@@ -99,9 +99,9 @@
 //     costs more, though still a bounded multiple of the configured timeouts: go-redis' default runs
 //     one batch at a time, so a call may first wait for the batch ahead of its own, and a batch that
 //     times out is retried whole (max_retries) on a new connection, whose handshake can time out
-//     too. Measured with 200ms timeouts, 20 callers: 1.55 s instead of 0.22 s with max_retries=1,
-//     0.6 s with max_retries=0. The error is ErrUnavailable naming the address, as always; give
-//     calls a context deadline where latency matters, since that is honoured at once.
+//     too; lowering max_retries shortens it (figures in bench/RESULTS.md). The error is
+//     ErrUnavailable naming the address, as always; give calls a context deadline where latency
+//     matters, since that is honoured at once.
 //   - Retries. A batch broken by a network error is retried whole (max_retries), as pipelines are:
 //     Set and Delete are idempotent, but an Add retried after Redis had run it reports false.
 //   - Ordering. With go-redis' default (one ordered stream) one goroutine's calls execute in order,

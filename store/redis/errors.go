@@ -95,10 +95,7 @@ func (s *Store) classify(ctx context.Context, err error) error {
 		return store.ErrNotFound
 	case ctxDone(ctx):
 		// The caller's context ended: report that, whatever the network layer said.
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-		return context.DeadlineExceeded
+		return ctxErr(ctx)
 	case s.closed.Load(), errors.Is(err, goredis.ErrClosed):
 		// Close ran while the call was in flight (its connection was closed under it), or a caller closed
 		// the client it gave to New.
@@ -129,6 +126,15 @@ func ctxDone(ctx context.Context) bool {
 	}
 	dl, ok := ctx.Deadline()
 	return ok && !time.Now().Before(dl)
+}
+
+// ctxErr is the error of a context that ctxDone reports done: its own error, or DeadlineExceeded in the
+// moment before its timer has fired.
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return context.DeadlineExceeded
 }
 
 // isUnavailable reports whether err means "Redis did not serve this call" rather than "Redis answered with
@@ -166,19 +172,4 @@ func (s *Store) failedAddr(err error) string {
 		return opErr.Addr.String()
 	}
 	return s.endpoint
-}
-
-// errTTL is the precomputed TTL argument error; it carries no key, so the *OpError around it supplies it.
-var errTTL = fmt.Errorf("%w: ttl must be > 0", store.ErrInvalidTTL)
-
-// checkCall returns the error a call must fail with before touching the network: closed store or done
-// context (keys are checked by check, store.CheckKeys and store.CheckItems). It is nil on the fast path.
-func (s *Store) checkCall(ctx context.Context, op, key string) error {
-	if s.closed.Load() {
-		return &store.OpError{Op: op, Key: key, Backend: backendName, Err: store.ErrClosed}
-	}
-	if err := ctx.Err(); err != nil {
-		return &store.OpError{Op: op, Key: key, Backend: backendName, Err: err}
-	}
-	return nil
 }

@@ -16,35 +16,34 @@ import (
 // cachekit, which always sets one).
 const NoExpiry = time.Duration(math.MaxInt64)
 
-// check returns the error a keyed call must fail with before touching the network, or nil.
-func (s *Store) check(ctx context.Context, op, key string) error {
-	if err := s.checkCall(ctx, op, key); err != nil {
-		return err
+// checkTTL rejects ttl <= 0 (store.CheckTTL) and returns roundTTL(ttl).
+func checkTTL(op, key string, ttl time.Duration) (time.Duration, error) {
+	if err := store.CheckTTL(backendName, op, key, ttl); err != nil {
+		return 0, err
 	}
-	return store.CheckKey(backendName, op, key)
+	return roundTTL(ttl), nil
 }
 
-// checkTTL rounds a valid TTL up to whole milliseconds (what SET PX takes; go-redis would otherwise log
-// and truncate sub-millisecond values) and rejects ttl <= 0.
-func checkTTL(op, key string, ttl time.Duration) (time.Duration, error) {
-	if ttl <= 0 {
-		return 0, &store.OpError{Op: op, Key: key, Backend: backendName, Err: errTTL}
-	}
+// roundTTL rounds a positive TTL up to whole milliseconds: what SET PX takes (go-redis would otherwise
+// log and truncate sub-millisecond values).
+func roundTTL(ttl time.Duration) time.Duration {
 	if r := ttl % time.Millisecond; r != 0 {
 		if ttl > NoExpiry-time.Millisecond {
-			ttl -= r // rounding up would overflow; a few hundred years is close enough
-		} else {
-			ttl += time.Millisecond - r
+			return ttl - r // rounding up would overflow; a few hundred years is close enough
 		}
+		return ttl + time.Millisecond - r
 	}
-	return ttl, nil
+	return ttl
 }
 
 // Get returns the value of key (GET). The slice is the caller's: go-redis decodes each reply into a
 // buffer allocated for that reply alone, so no copy is needed. A miss is an error wrapping
 // store.ErrNotFound and counts in Stats.Misses; a hit counts in Stats.Hits.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := s.check(ctx, "get", key); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "get", key); err != nil {
+		return nil, err
+	}
+	if err := store.CheckKey(backendName, "get", key); err != nil {
 		return nil, err
 	}
 	cmd := goredis.NewStringCmd(ctx, "get", key)
@@ -66,7 +65,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 // (one round trip per node, no CROSSSLOT). Each value is the caller's own (see ownedBytes), and an
 // empty value is a non-nil empty slice. Hits and misses count in Stats.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
-	if err := s.checkCall(ctx, "get_many", ""); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "get_many", ""); err != nil {
 		return nil, err
 	}
 	if err := store.CheckKeys(backendName, "get_many", keys); err != nil {
@@ -123,7 +122,10 @@ func ownedBytes(s string) []byte {
 // wrapping store.ErrInvalidTTL. When Redis is full under the noeviction policy the error wraps
 // store.ErrNotStored.
 func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := s.check(ctx, "set", key); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "set", key); err != nil {
+		return err
+	}
+	if err := store.CheckKey(backendName, "set", key); err != nil {
 		return err
 	}
 	ttl, err := checkTTL("set", key, ttl)
@@ -137,28 +139,20 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 }
 
 // SetMany stores every item with SET PX in one pipeline (one pipeline per node on a Cluster). Every key
-// and TTL is validated before anything is sent. It is not atomic: on error some items may be stored.
+// and TTL is validated before anything is sent (store.CheckItems). It is not atomic: on error some items may be stored.
 func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
-	if err := s.checkCall(ctx, "set_many", ""); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "set_many", ""); err != nil {
 		return err
 	}
 	if err := store.CheckItems(backendName, "set_many", items); err != nil {
 		return err
 	}
-	ttls := make([]time.Duration, len(items))
-	for i, it := range items {
-		ttl, err := checkTTL("set_many", it.Key, it.TTL)
-		if err != nil {
-			return err
-		}
-		ttls[i] = ttl
-	}
 	if len(items) == 0 {
 		return nil
 	}
 	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, it := range items {
-			p.Set(ctx, it.Key, it.Value, ttls[i])
+		for _, it := range items {
+			p.Set(ctx, it.Key, it.Value, roundTTL(it.TTL))
 		}
 		return nil
 	})
@@ -171,7 +165,10 @@ func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
 // Add stores value under key only if key is absent (SET NX with PX/EX, as Set) and reports whether it
 // stored it.
 func (s *Store) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	if err := s.check(ctx, "add", key); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "add", key); err != nil {
+		return false, err
+	}
+	if err := store.CheckKey(backendName, "add", key); err != nil {
 		return false, err
 	}
 	ttl, err := checkTTL("add", key, ttl)
@@ -189,7 +186,7 @@ func (s *Store) Add(ctx context.Context, key string, value []byte, ttl time.Dura
 // single node keys go in batches of Options.DeleteBatch per UNLINK; on a Cluster as pipelined single-key
 // UNLINKs, so no command spans slots. Missing keys are not an error.
 func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
-	if err := s.checkCall(ctx, "delete", ""); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "delete", ""); err != nil {
 		return 0, err
 	}
 	if err := store.CheckKeys(backendName, "delete", keys); err != nil {
@@ -239,7 +236,10 @@ func unlinkBatches(ctx context.Context, node goredis.Cmdable, keys []string, bat
 // TTL returns the remaining lifetime of key (PTTL), an error wrapping store.ErrNotFound when it is
 // missing, or NoExpiry when it exists without an expiry.
 func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
-	if err := s.check(ctx, "ttl", key); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "ttl", key); err != nil {
+		return 0, err
+	}
+	if err := store.CheckKey(backendName, "ttl", key); err != nil {
 		return 0, err
 	}
 	cmd := goredis.NewDurationCmd(ctx, time.Millisecond, "pttl", key)

@@ -53,7 +53,7 @@ func validPolicy(p string) error {
 // ErrPolicyRefused, which a caller may log and ignore: the store keeps working under the server's policy.
 // A server that cannot be reached gives an error wrapping store.ErrUnavailable instead.
 func (s *Store) EnsureEvictionPolicy(ctx context.Context, policy string) error {
-	if err := s.checkCall(ctx, "ensure_eviction_policy", ""); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "ensure_eviction_policy", ""); err != nil {
 		return err
 	}
 	if err := validPolicy(policy); err != nil {

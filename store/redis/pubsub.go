@@ -49,7 +49,7 @@ var errEmptyChannel = fmt.Errorf("%w: empty channel name", store.ErrInvalidKey)
 // a Cluster the message reaches subscribers connected to any node. Errors wrap the store sentinels
 // (store.ErrUnavailable when Redis cannot be reached).
 func (s *Store) Publish(ctx context.Context, channel string, payload []byte) error {
-	if err := s.checkCall(ctx, "publish", channel); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "publish", channel); err != nil {
 		return err
 	}
 	if channel == "" {
@@ -66,7 +66,7 @@ func (s *Store) Publish(ctx context.Context, channel string, payload []byte) err
 // is a message; after a lost connection it re-subscribes with backoff and delivers Event{Resync: true}
 // before any later message. It ends, closing Events, when closed or when this Store is closed.
 func (s *Store) Subscribe(ctx context.Context, channel string) (store.Subscription, error) {
-	if err := s.checkCall(ctx, "subscribe", channel); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "subscribe", channel); err != nil {
 		return nil, err
 	}
 	if channel == "" {

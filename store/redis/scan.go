@@ -22,7 +22,7 @@ var errEmptyPattern = fmt.Errorf("%w: empty pattern (it would match every key)",
 // fn one at a time. A key may be reported more than once (SCAN's guarantee); keys written during the scan
 // may or may not be reported. Scan stops when fn returns false.
 func (s *Store) Scan(ctx context.Context, pattern string, fn func(key string) bool) error {
-	if err := s.checkCall(ctx, "scan", pattern); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "scan", pattern); err != nil {
 		return err
 	}
 	if pattern == "" {
@@ -86,7 +86,7 @@ func (s *Store) scanNode(ctx context.Context, node goredis.Cmdable, pattern stri
 // command spans slots. Masters of a Cluster are processed concurrently. Keys written while it runs may
 // survive. On error the count says how many were removed before it.
 func (s *Store) DeletePattern(ctx context.Context, pattern string) (int, error) {
-	if err := s.checkCall(ctx, "delete_pattern", pattern); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "delete_pattern", pattern); err != nil {
 		return 0, err
 	}
 	if pattern == "" {

@@ -40,7 +40,7 @@ var unknownServerStats = serverStats{keys: -1, used: -1, peak: -1, max: -1, evic
 // without ContextTimeoutEnabled may overrun that by one ReadTimeout; one without a read timeout is
 // bounded by ctx only.)
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	if err := s.checkCall(ctx, "stats", ""); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "stats", ""); err != nil {
 		return store.Stats{}, err
 	}
 	sctx, cancel := ctx, context.CancelFunc(func() {})

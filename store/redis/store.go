@@ -45,8 +45,8 @@ type Options struct {
 
 	// AutoPipeline sends the single-key commands (Get, GetWithTTL, Set, Add, TTL, and Delete of one
 	// key) through the client's auto-pipeliner, which batches concurrent callers' commands into shared
-	// pipelines: about 3x the throughput from 50 goroutines, but slower below about 4 concurrent
-	// callers (a lone caller waits about 2.5x as long). The other calls are unchanged. It uses go-redis'
+	// pipelines: more throughput under many concurrent callers, slower calls under few (figures in
+	// bench/RESULTS.md). The other calls are unchanged. It uses go-redis'
 	// experimental deferred face (AsyncAutoPipeline): one instance per client, obtained by New and
 	// shared with any other user of that client. See the package documentation for what changes,
 	// notably: a call whose context ends returns at once, but its command may still execute.
@@ -159,7 +159,7 @@ func (s *Store) String() string { return s.desc }
 // the node) or store.ErrDenied (wrong or missing password, or an ACL user not allowed to PING; see
 // DeniedError), store.ErrClosed after Close, or ctx's error.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.checkCall(ctx, "ping", ""); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "ping", ""); err != nil {
 		return err
 	}
 	err := s.forEachNode(ctx, func(ctx context.Context, node goredis.Cmdable) error {

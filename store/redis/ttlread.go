@@ -16,7 +16,10 @@ import (
 // store.ErrNotFound. A key deleted between the two commands is returned with the smallest lifetime
 // (1ms); a key without an expiry with NoExpiry. Hits and misses count in Stats as Get's do.
 func (s *Store) GetWithTTL(ctx context.Context, key string) ([]byte, time.Duration, error) {
-	if err := s.check(ctx, "get", key); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "get", key); err != nil {
+		return nil, 0, err
+	}
+	if err := store.CheckKey(backendName, "get", key); err != nil {
 		return nil, 0, err
 	}
 	get, pttl, err := s.getWithTTL(ctx, key)
@@ -55,7 +58,7 @@ func (s *Store) getWithTTL(ctx context.Context, key string) (get *goredis.String
 // pipeline (go-redis splits it per node on a Cluster, so one round trip per node and no CROSSSLOT).
 // Hits and misses count in Stats as GetMany's do.
 func (s *Store) GetManyWithTTL(ctx context.Context, keys []string) (map[string]store.ValueTTL, error) {
-	if err := s.checkCall(ctx, "get_many", ""); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "get_many", ""); err != nil {
 		return nil, err
 	}
 	if err := store.CheckKeys(backendName, "get_many", keys); err != nil {

@@ -200,46 +200,55 @@ func (cfg *config) parseSentinel(u, gu *url.URL, rest url.Values, sentinelAuth b
 	return nil
 }
 
+// knobs points at the fields of the parsed go-redis options that apply and newClient touch. go-redis
+// declares them alike in Options, FailoverOptions and ClusterOptions, but those are three unrelated
+// struct types with no shared interface or conversion (its own converters are unexported), so the only
+// ways to set them once are reflection, which would turn a renamed field into a run-time surprise, or
+// taking their addresses once per type, as knobs does: every rule about their values is written once,
+// in apply.
+type knobs struct {
+	dial, read, write, pool, minBackoff, maxBackoff *time.Duration
+	maxRetries, poolSize, dialerRetries             *int
+	contextTimeout                                  *bool
+	password                                        *string
+}
+
+// knobs returns the fields of whichever go-redis options the URL produced.
+func (cfg *config) knobs() knobs {
+	switch {
+	case cfg.failover != nil:
+		o := cfg.failover
+		return knobs{&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.MinRetryBackoff, &o.MaxRetryBackoff,
+			&o.MaxRetries, &o.PoolSize, &o.DialerRetries, &o.ContextTimeoutEnabled, &o.Password}
+	case cfg.cluster != nil:
+		o := cfg.cluster
+		return knobs{&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.MinRetryBackoff, &o.MaxRetryBackoff,
+			&o.MaxRetries, &o.PoolSize, &o.DialerRetries, &o.ContextTimeoutEnabled, &o.Password}
+	default:
+		o := cfg.single
+		return knobs{&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.MinRetryBackoff, &o.MaxRetryBackoff,
+			&o.MaxRetries, &o.PoolSize, &o.DialerRetries, &o.ContextTimeoutEnabled, &o.Password}
+	}
+}
+
 // apply sets our timeouts and retries on whichever go-redis options the URL produced.
 func (cfg *config) apply(t tuning) {
-	maxRetries := t.maxRetries
-	if maxRetries == 0 {
-		maxRetries = -1 // go-redis: 0 means "default (3)", -1 means none
+	k := cfg.knobs()
+	*k.dial, *k.read, *k.write, *k.pool = t.dialTimeout, t.readTimeout, t.writeTimeout, t.poolTimeout
+	*k.maxRetries, *k.poolSize, *k.contextTimeout = t.maxRetries, t.poolSize, true
+	if t.maxRetries == 0 {
+		*k.maxRetries = -1 // go-redis: 0 means "default (3)", -1 means none
 	}
 	// Fields go-redis also parses (backoffs, dialer_retries on cluster and sentinel URLs) keep the URL's
 	// value when one was given.
-	orDefault := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
-			*v = def
-		}
+	if *k.minBackoff == 0 {
+		*k.minBackoff = defaultMinRetryBackoff
 	}
-	oneDial := func(v *int) {
-		if *v == 0 {
-			*v = 1 // each retry is one dial; go-redis would dial 5 times per attempt
-		}
+	if *k.maxBackoff == 0 {
+		*k.maxBackoff = defaultMaxRetryBackoff
 	}
-	switch {
-	case cfg.single != nil:
-		o := cfg.single
-		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = t.dialTimeout, t.readTimeout, t.writeTimeout, t.poolTimeout
-		o.MaxRetries, o.PoolSize, o.ContextTimeoutEnabled = maxRetries, t.poolSize, true
-		orDefault(&o.MinRetryBackoff, defaultMinRetryBackoff)
-		orDefault(&o.MaxRetryBackoff, defaultMaxRetryBackoff)
-		oneDial(&o.DialerRetries)
-	case cfg.failover != nil:
-		o := cfg.failover
-		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = t.dialTimeout, t.readTimeout, t.writeTimeout, t.poolTimeout
-		o.MaxRetries, o.PoolSize, o.ContextTimeoutEnabled = maxRetries, t.poolSize, true
-		orDefault(&o.MinRetryBackoff, defaultMinRetryBackoff)
-		orDefault(&o.MaxRetryBackoff, defaultMaxRetryBackoff)
-		oneDial(&o.DialerRetries)
-	case cfg.cluster != nil:
-		o := cfg.cluster
-		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = t.dialTimeout, t.readTimeout, t.writeTimeout, t.poolTimeout
-		o.MaxRetries, o.PoolSize, o.ContextTimeoutEnabled = maxRetries, t.poolSize, true
-		orDefault(&o.MinRetryBackoff, defaultMinRetryBackoff)
-		orDefault(&o.MaxRetryBackoff, defaultMaxRetryBackoff)
-		oneDial(&o.DialerRetries)
+	if *k.dialerRetries == 0 {
+		*k.dialerRetries = 1 // each retry is one dial; go-redis would dial 5 times per attempt
 	}
 }
 
@@ -276,15 +285,7 @@ func (cfg *config) open(ctx context.Context) (*Store, error) {
 func (cfg *config) newClient() (client goredis.UniversalClient, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			password := ""
-			switch {
-			case cfg.single != nil:
-				password = cfg.single.Password
-			case cfg.failover != nil:
-				password = cfg.failover.Password
-			case cfg.cluster != nil:
-				password = cfg.cluster.Password
-			}
+			password := *cfg.knobs().password
 			client, err = nil, fmt.Errorf("%w: go-redis rejected the options: %s", store.ErrInvalidURL, scrub(trimRedisPrefix(fmt.Sprint(r)), password))
 		}
 	}()

@@ -20,7 +20,7 @@ const pingProbe = "cachekit-tiered-ping:never-written"
 // *store.OpError with op "ping" around the failing tier's error (store.ErrUnavailable, store.ErrDenied,
 // store.ErrClosed or ctx's error); after Close it wraps store.ErrClosed.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.check(ctx, "ping", ""); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "ping", ""); err != nil {
 		return err
 	}
 	if p, ok := s.l1.(store.Pinger); ok {

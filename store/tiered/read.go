@@ -12,13 +12,13 @@ import (
 // lifetime capped by L1MaxTTL). A key in neither is an error wrapping store.ErrNotFound; an L2 failure
 // on an L1 miss is L2's error (store.ErrUnavailable when L2 is unreachable).
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if s.closed.Load() {
-		return nil, opErr("get", key, store.ErrClosed)
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "get", key); err != nil {
+		return nil, err
 	}
 	if err := store.CheckKey(backendName, "get", key); err != nil {
 		return nil, err
 	}
-	v, err := s.l1.Get(ctx, key) // L1 checks ctx
+	v, err := s.l1.Get(ctx, key)
 	if err == nil {
 		return v, nil
 	}
@@ -33,7 +33,7 @@ func (s *Store) getL2(ctx context.Context, key string) ([]byte, error) {
 	sn := s.snap(key)
 	start := time.Now()
 	l2ctx, cancel := s.l2ctx(ctx)
-	v, ttl, err := s.readL2(l2ctx, key)
+	v, ttl, err := store.GetWithTTL(l2ctx, s.l2, key) // one round trip when L2 is a store.TTLReader
 	cancel()
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -43,35 +43,16 @@ func (s *Store) getL2(ctx context.Context, key string) ([]byte, error) {
 		return nil, s.l2Err(ctx, "get", key, err)
 	}
 	s.c.l2Hits.Add(1)
-	if ttl > 0 {
-		s.countBackfill(s.backfill(key, v, s.l1TTL(ttl, start), sn))
-	}
+	s.countBackfill(s.backfill(key, v, s.l1TTL(ttl, start), sn))
 	return v, nil
-}
-
-// readL2 returns key's value and remaining lifetime from L2, in one round trip when L2 is a TTLReader.
-// A lifetime of 0 means "unknown, do not backfill" (the key vanished between the two calls).
-func (s *Store) readL2(ctx context.Context, key string) ([]byte, time.Duration, error) {
-	if s.l2ttl != nil {
-		return s.l2ttl.GetWithTTL(ctx, key)
-	}
-	v, err := s.l2.Get(ctx, key)
-	if err != nil {
-		return nil, 0, err
-	}
-	ttl, err := s.l2.TTL(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return v, 0, nil
-	}
-	return v, ttl, err
 }
 
 // GetMany returns the hits among keys: L1's, plus L2's for the keys L1 missed, fetched in one L2 call and
 // copied into L1. When L2 fails, GetMany fails as a whole (with L2's error) rather than return a partial
 // answer that would read as misses.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
-	if s.closed.Load() {
-		return nil, opErr("get_many", "", store.ErrClosed)
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "get_many", ""); err != nil {
+		return nil, err
 	}
 	if err := store.CheckKeys(backendName, "get_many", keys); err != nil {
 		return nil, err
@@ -90,7 +71,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	}
 	start := time.Now()
 	l2ctx, cancel := s.l2ctx(ctx)
-	found, err := s.readManyL2(l2ctx, missing)
+	found, err := store.GetManyWithTTL(l2ctx, s.l2, missing) // one call when L2 is a store.TTLReader
 	cancel()
 	if err != nil {
 		return nil, s.l2Err(ctx, "get_many", "", err)
@@ -104,9 +85,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 			continue
 		}
 		hits[k] = e.Value
-		if e.TTL > 0 {
-			s.countBackfill(s.backfill(k, e.Value, min(e.TTL-elapsed-expirySlack, s.opts.L1MaxTTL), sns[i]))
-		}
+		s.countBackfill(s.backfill(k, e.Value, min(e.TTL-elapsed-expirySlack, s.opts.L1MaxTTL), sns[i]))
 	}
 	return hits, nil
 }
@@ -136,30 +115,9 @@ func missingKeys(keys []string, hits map[string][]byte) []string {
 	return missing
 }
 
-// readManyL2 returns the L2 hits among keys with their lifetimes: one call when L2 is a TTLReader, else
-// GetMany followed by one TTL call per hit (a lifetime of 0: unknown, not backfilled).
-func (s *Store) readManyL2(ctx context.Context, keys []string) (map[string]store.ValueTTL, error) {
-	if s.l2ttl != nil {
-		return s.l2ttl.GetManyWithTTL(ctx, keys)
-	}
-	vals, err := s.l2.GetMany(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]store.ValueTTL, len(vals))
-	for k, v := range vals {
-		ttl, err := s.l2.TTL(ctx, k)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-		out[k] = store.ValueTTL{Value: v, TTL: ttl}
-	}
-	return out, nil
-}
-
 // TTL returns key's remaining lifetime in L2, the source of truth.
 func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
-	if err := s.check(ctx, "ttl", key); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "ttl", key); err != nil {
 		return 0, err
 	}
 	if err := store.CheckKey(backendName, "ttl", key); err != nil {
@@ -176,7 +134,7 @@ func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
 
 // Scan calls fn with each key of L2 (the source of truth) matching pattern, with L2's guarantees.
 func (s *Store) Scan(ctx context.Context, pattern string, fn func(key string) bool) error {
-	if err := s.check(ctx, "scan", pattern); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "scan", pattern); err != nil {
 		return err
 	}
 	if err := s.l2.Scan(ctx, pattern, fn); err != nil {

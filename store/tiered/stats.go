@@ -25,7 +25,7 @@ type counters struct {
 // Tiers. When L2 cannot report (an outage), Stats returns what it knows, L2's fields set to -1, together
 // with L2's error.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	if err := s.check(ctx, "stats", ""); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "stats", ""); err != nil {
 		return store.Stats{}, err
 	}
 	l1, err := s.l1.Stats(ctx)

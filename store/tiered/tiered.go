@@ -57,7 +57,6 @@ type Options struct {
 // Store is the two-tier store. It is safe for concurrent use; create it with New.
 type Store struct {
 	l1, l2 store.Store
-	l2ttl  store.TTLReader // L2's one-round-trip value+TTL read, or nil
 	opts   Options
 
 	closed    atomic.Bool
@@ -107,7 +106,6 @@ func New(l1, l2 store.Store, opts Options) (*Store, error) {
 	}
 	s := &Store{l1: l1, l2: l2, opts: opts, ready: make(chan struct{})}
 	s.g.init()
-	s.l2ttl, _ = l2.(store.TTLReader)
 	if st, err := l1.Stats(context.Background()); err == nil && st.Hits > 0 {
 		s.l1HitsBase = st.Hits
 	}
@@ -171,20 +169,6 @@ func (s *Store) Close() error {
 func opErr(op, key string, err error) error {
 	return &store.OpError{Op: op, Key: key, Backend: backendName, Err: err}
 }
-
-// check returns the error a call must fail with before touching either tier, or nil.
-func (s *Store) check(ctx context.Context, op, key string) error {
-	if s.closed.Load() {
-		return opErr(op, key, store.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return opErr(op, key, err)
-	}
-	return nil
-}
-
-// errTTL is the cause of a TTL refusal; the *OpError around it supplies the key.
-var errTTL = fmt.Errorf("%w: ttl must be > 0", store.ErrInvalidTTL)
 
 // noCancel is the CancelFunc of a context that l2ctx did not derive.
 func noCancel() {}

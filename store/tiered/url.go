@@ -25,11 +25,8 @@ func init() { store.Register(Scheme, OpenURL) }
 // L2Timeout, SyncPublish and !DisableInvalidation. Errors wrap store.ErrInvalidURL and never show a
 // password. The Store owns both nested stores.
 func OpenURL(ctx context.Context, u *url.URL) (store.Store, error) {
-	if u.Scheme != Scheme {
-		return nil, fmt.Errorf("%w: scheme %q is not %q", store.ErrInvalidURL, u.Scheme, Scheme)
-	}
-	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.User != nil || u.Opaque != "" {
-		return nil, fmt.Errorf("%w: a tiered URL takes no host, user or path, only options (tiered://?l1=...&l2=...)", store.ErrInvalidURL)
+	if err := store.CheckOptionsURL(u, Scheme, "tiered://?l1=...&l2=..."); err != nil {
+		return nil, err
 	}
 	if err := checkEscaped(u.RawQuery); err != nil {
 		return nil, err

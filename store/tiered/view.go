@@ -3,8 +3,6 @@ package tiered
 import (
 	"context"
 	"errors"
-	"fmt"
-	"reflect"
 	"strings"
 
 	"github.com/cachekit/cachekit/store"
@@ -22,8 +20,8 @@ var (
 // is an L1 error other than a miss. key is passed to L2 only as a copy, so it is not retained after View
 // returns, except inside a returned error.
 func (s *Store) View(ctx context.Context, key string, fn func(value []byte) error) error {
-	if s.closed.Load() {
-		return opErr("get", key, store.ErrClosed)
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "get", key); err != nil {
+		return err
 	}
 	if fn == nil {
 		return opErr("get", key, errors.New("View: fn is nil"))
@@ -31,19 +29,9 @@ func (s *Store) View(ctx context.Context, key string, fn func(value []byte) erro
 	if err := store.CheckKey(backendName, "get", key); err != nil {
 		return err
 	}
-	if l1, ok := s.l1.(store.Viewer); ok {
-		err := l1.View(ctx, key, fn) // L1 checks ctx and the key
-		if err == nil || !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-	} else {
-		v, err := s.l1.Get(ctx, key)
-		if err == nil {
-			return fn(v)
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return opErr("get", key, err)
-		}
+	err := store.View(ctx, s.l1, key, fn) // L1's View, or its Get and then fn
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
 	v, err := s.getL2(ctx, strings.Clone(key)) // L2 (a network client, its hooks) might keep the key
 	if err != nil {
@@ -56,52 +44,31 @@ func (s *Store) View(ctx context.Context, key string, fn func(value []byte) erro
 // store.DecodedCache (the memory backend is), an L1 hit returns the form L1 keeps with its entry,
 // decoding only the first time after each write; an L1 miss reads L2 as Get does (backfilling L1, whose
 // next GetDecoded decodes and keeps the form) and returns d's decoding of L2's bytes. With any other L1
-// it decodes on every call. Invalidations and writes replace L1's entries, and with them their forms, so
-// a form is exactly as fresh as an L1 hit of Get.
+// it decodes on every call (store.GetDecoded's fallback). Invalidations and writes replace L1's entries,
+// and with them their forms, so a form is exactly as fresh as an L1 hit of Get.
 //
 // The rules are store.DecodedCache's: callers sharing a Decoder share the form and treat it as
 // read-only; DecodeValue's error, and an L1 error other than a miss, are returned unchanged; a key in
 // neither tier is an error wrapping store.ErrNotFound and DecodeValue is not called. key is passed to L2
 // only as a copy.
 func (s *Store) GetDecoded(ctx context.Context, key string, d store.Decoder) (any, error) {
-	if s.closed.Load() {
-		return nil, opErr("get", key, store.ErrClosed)
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "get", key); err != nil {
+		return nil, err
 	}
 	if err := store.CheckKey(backendName, "get", key); err != nil {
 		return nil, err
 	}
-	if l1, ok := s.l1.(store.DecodedCache); ok {
-		v, err := l1.GetDecoded(ctx, key, d) // L1 checks ctx and d
-		if err == nil || !errors.Is(err, store.ErrNotFound) {
-			return v, err
-		}
-	} else {
-		if err := checkDecoder(d); err != nil {
-			return nil, opErr("get", key, err)
-		}
-		v, err := s.l1.Get(ctx, key)
-		if err == nil {
-			return d.DecodeValue(v)
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return nil, opErr("get", key, err)
-		}
+	v, err := store.GetDecoded(ctx, s.l1, key, d) // L1 checks d (on an L1 hit, at the latest)
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return v, err
 	}
 	key = strings.Clone(key)
-	if err := checkDecoder(d); err != nil {
+	if err := store.CheckDecoder(d); err != nil { // L1 may have missed before looking at d
 		return nil, opErr("get", key, err)
 	}
-	v, err := s.getL2(ctx, key)
+	b, err := s.getL2(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	return d.DecodeValue(v)
-}
-
-// checkDecoder rejects what store.DecodedCache says GetDecoded must refuse.
-func checkDecoder(d store.Decoder) error {
-	if d == nil || !reflect.ValueOf(d).Comparable() {
-		return fmt.Errorf("GetDecoded: Decoder %T is nil or not comparable", d)
-	}
-	return nil
+	return d.DecodeValue(b)
 }

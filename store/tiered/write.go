@@ -32,16 +32,11 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 // SetMany stores every item in L2 (one L2 call), then in L1, and publishes one invalidation message for
 // all keys. Keys and TTLs are validated before anything is written. Like L2's SetMany it is not atomic.
 func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
-	if err := s.check(ctx, "set_many", ""); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "set_many", ""); err != nil {
 		return err
 	}
 	if err := store.CheckItems(backendName, "set_many", items); err != nil {
 		return err
-	}
-	for _, it := range items {
-		if it.TTL <= 0 {
-			return opErr("set_many", it.Key, errTTL)
-		}
 	}
 	if len(items) == 0 {
 		return nil
@@ -95,7 +90,7 @@ func (s *Store) Add(ctx context.Context, key string, value []byte, ttl time.Dura
 
 // Delete removes keys from L2 and L1, publishes their invalidation, and reports how many L2 held.
 func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
-	if err := s.check(ctx, "delete", ""); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "delete", ""); err != nil {
 		return 0, err
 	}
 	if err := store.CheckKeys(backendName, "delete", keys); err != nil {
@@ -121,7 +116,7 @@ func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
 // DeletePattern removes the keys matching pattern (Redis glob) from L2 and L1, publishes the pattern,
 // and reports how many L2 removed.
 func (s *Store) DeletePattern(ctx context.Context, pattern string) (int, error) {
-	if err := s.check(ctx, "delete_pattern", pattern); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "delete_pattern", pattern); err != nil {
 		return 0, err
 	}
 	n, err := s.l2.DeletePattern(ctx, pattern)
@@ -138,16 +133,13 @@ func (s *Store) DeletePattern(ctx context.Context, pattern string) (int, error) 
 
 // checkWrite validates a single-key write before any tier is touched.
 func (s *Store) checkWrite(ctx context.Context, op, key string, ttl time.Duration) error {
-	if err := s.check(ctx, op, key); err != nil {
+	if err := store.CheckCall(ctx, s.closed.Load(), backendName, op, key); err != nil {
 		return err
 	}
 	if err := store.CheckKey(backendName, op, key); err != nil {
 		return err
 	}
-	if ttl <= 0 {
-		return opErr(op, key, errTTL)
-	}
-	return nil
+	return store.CheckTTL(backendName, op, key, ttl)
 }
 
 // writeFailed handles a failed L2 write: unless L2 refused it before any I/O, the write may have landed,

@@ -1,10 +1,10 @@
-package store_test
+package glob_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/cachekit/cachekit/store"
+	"github.com/cachekit/cachekit/internal/glob"
 )
 
 // referenceMatch is an independent model of Redis's SCAN MATCH, written for the tests: a line-by-line
@@ -130,11 +130,11 @@ func FuzzMatch(f *testing.F) {
 		if len(pattern) > 64 {
 			pattern = pattern[:64] // the reference is slow on long star-heavy patterns
 		}
-		if got, want := store.Match(pattern, key), referenceMatch(pattern, key); got != want {
+		if got, want := glob.Match(pattern, key), referenceMatch(pattern, key); got != want {
 			t.Fatalf("Match(%q, %q) = %v, reference says %v", pattern, key, got, want)
 		}
-		if store.Match(pattern, key) && !strings.HasPrefix(key, store.LiteralPrefix(pattern)) {
-			t.Fatalf("Match(%q, %q) but key lacks LiteralPrefix %q", pattern, key, store.LiteralPrefix(pattern))
+		if glob.Match(pattern, key) && !strings.HasPrefix(key, glob.LiteralPrefix(pattern)) {
+			t.Fatalf("Match(%q, %q) but key lacks LiteralPrefix %q", pattern, key, glob.LiteralPrefix(pattern))
 		}
 	})
 }
@@ -159,7 +159,7 @@ func TestMatchRandomAgainstReference(t *testing.T) {
 	}
 	for range 200_000 {
 		pattern, key := word(8), word(6)
-		if got, want := store.Match(pattern, key), referenceMatch(pattern, key); got != want {
+		if got, want := glob.Match(pattern, key), referenceMatch(pattern, key); got != want {
 			t.Fatalf("Match(%q, %q) = %v, reference says %v", pattern, key, got, want)
 		}
 	}

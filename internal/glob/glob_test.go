@@ -1,10 +1,10 @@
-package store_test
+package glob_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/cachekit/cachekit/store"
+	"github.com/cachekit/cachekit/internal/glob"
 )
 
 // globCase is one row of the glob table: whether key matches pattern under Redis's SCAN MATCH.
@@ -158,7 +158,7 @@ var globCases = []globCase{
 
 func TestMatchTable(t *testing.T) {
 	for _, c := range globCases {
-		if got := store.Match(c.pattern, c.key); got != c.want {
+		if got := glob.Match(c.pattern, c.key); got != c.want {
 			t.Errorf("Match(%q, %q) = %v, want %v (%s)", c.pattern, c.key, got, c.want, c.why)
 		}
 	}
@@ -187,7 +187,7 @@ func TestLiteralPrefix(t *testing.T) {
 		{"日本*", "日本"},
 	}
 	for _, c := range cases {
-		if got := store.LiteralPrefix(c.pattern); got != c.want {
+		if got := glob.LiteralPrefix(c.pattern); got != c.want {
 			t.Errorf("LiteralPrefix(%q) = %q, want %q", c.pattern, got, c.want)
 		}
 	}
@@ -196,8 +196,8 @@ func TestLiteralPrefix(t *testing.T) {
 // TestLiteralPrefixIsNecessary checks on the glob table that every matching key starts with the prefix.
 func TestLiteralPrefixIsNecessary(t *testing.T) {
 	for _, c := range globCases {
-		if c.want && !strings.HasPrefix(c.key, store.LiteralPrefix(c.pattern)) {
-			t.Errorf("Match(%q, %q) but the key lacks LiteralPrefix %q", c.pattern, c.key, store.LiteralPrefix(c.pattern))
+		if c.want && !strings.HasPrefix(c.key, glob.LiteralPrefix(c.pattern)) {
+			t.Errorf("Match(%q, %q) but the key lacks LiteralPrefix %q", c.pattern, c.key, glob.LiteralPrefix(c.pattern))
 		}
 	}
 }
@@ -206,10 +206,10 @@ func TestLiteralPrefixIsNecessary(t *testing.T) {
 // backtracking matcher without Redis's cut-off would not return within the test timeout.
 func TestMatchPathologicalFinishes(t *testing.T) {
 	key := strings.Repeat("a", 100_000)
-	if store.Match("a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", key) {
+	if glob.Match("a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", key) {
 		t.Fatal("pattern ending in b matched a key of a's")
 	}
-	if !store.Match("a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a", key) {
+	if !glob.Match("a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a", key) {
 		t.Fatal("pattern of a's and stars did not match a key of a's")
 	}
 }
@@ -229,7 +229,7 @@ func BenchmarkMatch(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(c.key)))
 			for b.Loop() {
-				store.Match(c.pattern, c.key)
+				glob.Match(c.pattern, c.key)
 			}
 		})
 	}
@@ -240,8 +240,55 @@ func BenchmarkLiteralPrefix(b *testing.B) {
 	for _, p := range []string{"qrl:v1:ticker:*", `qrl:v1:ticker:\*`} {
 		b.Run(p, func(b *testing.B) {
 			for b.Loop() {
-				store.LiteralPrefix(p)
+				glob.LiteralPrefix(p)
 			}
 		})
+	}
+}
+
+// TestEscape: every metacharacter is escaped, other bytes are kept, and the escaped text matches only
+// itself (checked against Match on each input and a few decoys it would match unescaped).
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"QRL/USDT": "QRL/USDT",
+		"*":        `\*`,
+		"[QRL]":    `\[QRL\]`,
+		`a?b\c`:    `a\?b\\c`,
+		"":         "",
+	} {
+		if got := glob.Escape(in); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, decoy := range map[string]string{"*": "x", "a?b": "axb", "[QRL]": "Q", `a\b`: "ab"} {
+		if p := glob.Escape(in); !glob.Match(p, in) || glob.Match(p, decoy) {
+			t.Errorf("Escape(%q) = %q: matches itself %v, matches %q %v; want true, false", in, p, glob.Match(p, in), decoy, glob.Match(p, decoy))
+		}
+	}
+}
+
+// TestLiteral: a pattern without an unescaped '*', '?' or '[' is one key, its escapes resolved.
+func TestLiteral(t *testing.T) {
+	cases := []struct {
+		pattern, key string
+		ok           bool
+	}{
+		{"qrl:v1:ticker:QRL/USDT", "qrl:v1:ticker:QRL/USDT", true},
+		{`qrl:v1:\*`, "qrl:v1:*", true},
+		{`a\[b\]`, "a[b]", true},
+		{"", "", true},
+		{"qrl:*", "", false},
+		{"a?", "", false},
+		{"a[b]", "", false},
+		{`a\\*`, "", false}, // an escaped backslash, then a real star
+	}
+	for _, c := range cases {
+		key, ok := glob.Literal(c.pattern)
+		if key != c.key || ok != c.ok {
+			t.Errorf("Literal(%q) = %q, %v; want %q, %v", c.pattern, key, ok, c.key, c.ok)
+		}
+		if ok && !glob.Match(c.pattern, key) && key != "" {
+			t.Errorf("Literal(%q) = %q, which the pattern does not match", c.pattern, key)
+		}
 	}
 }

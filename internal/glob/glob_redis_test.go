@@ -1,4 +1,4 @@
-package store_test
+package glob_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cachekit/cachekit/internal/glob"
 	"github.com/cachekit/cachekit/internal/redistest"
-	"github.com/cachekit/cachekit/store"
 )
 
 // TestMatchAgreesWithRedis checks every row of globCases, and a deterministic sample of random patterns
@@ -45,7 +45,7 @@ func checkTableWithRedis(ctx context.Context, t *testing.T, rdb *redis.Client, v
 			if err = rdb.Set(ctx, key, "1", time.Minute).Err(); err != nil {
 				t.Fatalf("SET %q: %v", key, err)
 			}
-			got, err = scanHas(ctx, rdb, escapeLiteral(prefix)+c.pattern, key)
+			got, err = scanHas(ctx, rdb, glob.Escape(prefix)+c.pattern, key)
 			if derr := rdb.Del(ctx, key).Err(); derr != nil {
 				t.Fatalf("DEL %q: %v", key, derr)
 			}
@@ -57,7 +57,7 @@ func checkTableWithRedis(ctx context.Context, t *testing.T, rdb *redis.Client, v
 			t.Errorf("row %d: redis-server %s says %q matches %q = %v; table says %v (%s)",
 				i, version, c.pattern, c.key, got, c.want, c.why)
 		}
-		if m := store.Match(c.pattern, c.key); m != got {
+		if m := glob.Match(c.pattern, c.key); m != got {
 			t.Errorf("row %d: Match(%q, %q) = %v, redis-server %s says %v", i, c.pattern, c.key, m, version, got)
 		}
 	}
@@ -112,12 +112,12 @@ func checkRandomWithRedis(ctx context.Context, t *testing.T, rdb *redis.Client, 
 	selective := 0 // patterns that match some keys but not all: the ones that tell matchers apart
 	for range nPats {
 		pattern := word(patternAlphabet, 0, 7)
-		fromRedis, err := scanAll(ctx, rdb, escapeLiteral(prefix)+pattern)
+		fromRedis, err := scanAll(ctx, rdb, glob.Escape(prefix)+pattern)
 		if err != nil {
 			t.Fatalf("SCAN MATCH %q: %v", pattern, err)
 		}
 		for k := range keys {
-			if got, want := store.Match(pattern, k), fromRedis[prefix+k]; got != want {
+			if got, want := glob.Match(pattern, k), fromRedis[prefix+k]; got != want {
 				t.Errorf("Match(%q, %q) = %v, redis-server %s says %v", pattern, k, got, version, want)
 			}
 		}
@@ -168,18 +168,6 @@ func scanEmptyKey(ctx context.Context, rdb *redis.Client, pattern string) (bool,
 		defer rdb.Del(ctx, "")
 	}
 	return scanHas(ctx, rdb, pattern, "")
-}
-
-// escapeLiteral escapes glob metacharacters so s matches only itself.
-func escapeLiteral(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(`*?[]\`, s[i]) >= 0 {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 func redisVersion(ctx context.Context, t *testing.T, rdb *redis.Client) string {
