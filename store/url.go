@@ -42,6 +42,9 @@ func Redact(rawURL string) string {
 			// "redis:user:pass@host" (no "//") parses as opaque text, which Redacted leaves alone.
 			return u.Scheme + ":xxxxx" + u.Opaque[at:]
 		}
+		if _, has := u.User.Password(); !has {
+			return rawURL // nothing to hide; Redacted would also rewrite "memory://" as "memory:"
+		}
 		return u.Redacted()
 	}
 	scheme, rest, ok := strings.Cut(rawURL, "://")

@@ -50,10 +50,19 @@ func TestRedact(t *testing.T) {
 		"redis://h:bad/0":            "redis://h:bad/0",
 		"redis:u:secret@h":           "redis:xxxxx@h", // opaque: the "//" is missing
 		"redis:u:se\x7f@h":           "<unparsable URL>",
-		"memory://?max_bytes=1MiB":   "memory:?max_bytes=1MiB", // url.URL.String drops an empty "//"
+		"memory://?max_bytes=1MiB":   "memory://?max_bytes=1MiB", // no password: unchanged (url.URL.String would drop the empty "//")
 	} {
 		if got := store.Redact(raw); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+// A URL without a password comes back exactly as given.
+func TestRedactKeepsURLsWithoutPassword(t *testing.T) {
+	for _, u := range []string{"memory://", "redis://127.0.0.1:6379/0", "tiered://?l1=memory%3A%2F%2F"} {
+		if got := store.Redact(u); got != u {
+			t.Errorf("Redact(%q) = %q; want it unchanged", u, got)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/cachekit/cachekit/codec"
 	"github.com/cachekit/cachekit/exchange"
 	"github.com/cachekit/cachekit/keyspace"
+	"github.com/cachekit/cachekit/store"
 )
 
 // app holds what a command needs from its surroundings, so tests can run commands in-process.
@@ -123,7 +124,7 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 	if cf.url != "" {
 		if env, ok := a.lookupEnv(cachekit.EnvURL); ok && env != "" && env != cf.url {
 			return nil, usageErrorf("the store is given twice: --cache=%s and %s=%s; unset one",
-				redactURL(cf.url), cachekit.EnvURL, redactURL(env))
+				store.Redact(cf.url), cachekit.EnvURL, store.Redact(env))
 		}
 		rawURL = cf.url
 		cfg.URL = "" // the URL's own options come with --cache
@@ -163,15 +164,4 @@ func withoutQueryOption(rawURL, name string) string {
 	q.Del(name)
 	u.RawQuery = q.Encode()
 	return u.String()
-}
-
-// redactURL hides a password in a URL for messages.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		if _, has := u.User.Password(); !has {
-			return raw
-		}
-		return u.Redacted()
-	}
-	return "<unparsable URL>"
 }
