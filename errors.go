@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime/debug"
 
 	"github.com/cachekit/cachekit/store"
 )
@@ -35,6 +36,12 @@ func (e *LoaderPanicError) Unwrap() []error {
 		return []error{ErrLoaderPanic, err}
 	}
 	return []error{ErrLoaderPanic}
+}
+
+// panicError is what a recovered panic of a caller's function (a loader, a source write) becomes; call
+// it inside the deferred recover, so the stack is the panicking goroutine's.
+func panicError(key string, r any) error {
+	return &LoaderPanicError{Key: key, Value: r, Stack: debug.Stack()}
 }
 
 // keyError carries a keyspace validation error and matches ErrInvalidKey, without repeating

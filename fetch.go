@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"runtime/debug"
 	"time"
 
 	"github.com/cachekit/cachekit/codec"
@@ -388,7 +387,7 @@ func callLoader[T any](c *Cache, key string, load func() (T, error)) (val T, err
 	defer func() {
 		if r := recover(); r != nil {
 			c.counts.loaderPanics.Add(1)
-			err = &LoaderPanicError{Key: key, Value: r, Stack: debug.Stack()}
+			err = panicError(key, r)
 		}
 		if err != nil {
 			c.counts.loadErrors.Add(1)

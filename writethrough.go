@@ -56,7 +56,7 @@ func WriteThrough[T any](ctx context.Context, c *Cache, key string, v T, ttl tim
 func callWrite(key string, write func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &LoaderPanicError{Key: key, Value: r}
+			err = panicError(key, r)
 		}
 	}()
 	return write()
