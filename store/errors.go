@@ -27,6 +27,11 @@ var (
 	// (Redis WRONGPASS, NOAUTH) or a user lacking the right to a command or key (NOPERM). Retrying does
 	// not help; the configuration must change. The wrapping error names the address, never the password.
 	ErrDenied = errors.New("cachekit: access denied by backend")
+	// ErrCircuitOpen means the store skipped the call without contacting the backend, because the circuit
+	// breaker of the endpoint the call needs is open after consecutive failures (see BreakerStats). An
+	// error wrapping it also wraps ErrUnavailable, so code that handles an unreachable backend handles
+	// it; a write skipped this way was not applied.
+	ErrCircuitOpen = errors.New("cachekit: circuit breaker open")
 	// ErrInvalidURL means a store URL is malformed, has an unknown scheme or an unknown or invalid option.
 	ErrInvalidURL = errors.New("cachekit: invalid store URL")
 )

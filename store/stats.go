@@ -19,6 +19,10 @@ type Stats struct {
 	EvictionPolicy string // "tinylfu" in-process; maxmemory-policy on Redis
 	PolicyNote     string // why the policy is not the requested one, e.g. CONFIG SET refused
 
+	// Breakers is the state of the store's circuit breakers, one per endpoint (one per master of a
+	// Cluster), in a stable order; empty when the store has none.
+	Breakers []BreakerStats
+
 	// Extra holds backend-specific counters under documented snake_case names (e.g. the tiered store's
 	// "l1_hits", "backfills", "invalidations_received").
 	Extra map[string]int64
