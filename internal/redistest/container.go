@@ -178,3 +178,27 @@ func (c *redisContainer) terminate() {
 		fmt.Fprintf(os.Stderr, "redistest: remove container %s: %v\n", c.ctr.GetContainerID(), err)
 	}
 }
+
+// pause freezes the container's processes (docker pause); unpause thaws them.
+func (c *redisContainer) pause(ctx context.Context) error {
+	return c.withEngine(ctx, func(cli *testcontainers.DockerClient, id string) error {
+		_, err := cli.ContainerPause(ctx, id, client.ContainerPauseOptions{})
+		return err
+	})
+}
+
+func (c *redisContainer) unpause(ctx context.Context) error {
+	return c.withEngine(ctx, func(cli *testcontainers.DockerClient, id string) error {
+		_, err := cli.ContainerUnpause(ctx, id, client.ContainerUnpauseOptions{})
+		return err
+	})
+}
+
+func (c *redisContainer) withEngine(ctx context.Context, fn func(cli *testcontainers.DockerClient, id string) error) error {
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	return fn(cli, c.ctr.GetContainerID())
+}

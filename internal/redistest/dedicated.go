@@ -22,6 +22,7 @@ type Controlled struct {
 	ctr     *redisContainer // set when Source is SourceContainer
 	release func()          // frees the port held while a process is stopped; nil while running
 	stopped bool
+	paused  bool // Pause froze it; Resume thaws it
 	// password is what RequirePass set: Do authenticates with it, Start sets it again.
 	password string
 	stop     func() // removes everything, once
@@ -90,6 +91,12 @@ func (c *Controlled) Stop(t testing.TB) {
 	defer c.mu.Unlock()
 	if c.stopped {
 		return
+	}
+	if c.paused { // a frozen container cannot be stopped; a frozen process dies of SIGKILL alike
+		if err := c.signalLocked(false); err != nil {
+			t.Fatalf("redistest: resume %s before stopping: %v", c.Addr, err)
+		}
+		c.paused = false
 	}
 	if err := c.stopLocked(); err != nil {
 		t.Fatalf("redistest: stop %s: %v", c.Addr, err)

@@ -49,6 +49,8 @@ func baseArgs(port int, dir string) []string {
 	return []string{
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--protected-mode", "no",
 		"--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--logfile", "",
+		// DEBUG SLEEP and friends, for the fault tests (Redis 7 refuses DEBUG unless enabled).
+		"--enable-debug-command", "yes",
 	}
 }
 
