@@ -102,6 +102,9 @@ type Cache struct {
 	nsKeys   nsKeyCounter
 	stats    time.Duration // bound of Stats' server part
 
+	fetchRead time.Duration        // WithFetchReadTimeout
+	leaser    store.CompareDeleter // st's owner-only delete, for Policy.Lease; nil: no lease
+
 	bg     context.Context // ends at Close: background work (the namespace key count)
 	stopBg context.CancelFunc
 }
@@ -129,6 +132,7 @@ func New(s store.Store, opts ...Option) (*Cache, error) {
 		kindTTL:    o.kindTTL,
 		warmLimit:  o.warmLimit,
 		stats:      o.statsTimeout,
+		fetchRead:  o.fetchReadTimeout,
 
 		policies:      o.policies,
 		defaultPolicy: o.defaultPolicy,
@@ -138,6 +142,7 @@ func New(s store.Store, opts ...Option) (*Cache, error) {
 	// Asserted once: an assertion to an interface type costs a lookup per read otherwise.
 	c.viewer, _ = s.(store.Viewer)
 	c.decoded, _ = s.(store.DecodedCache)
+	c.leaser, _ = s.(store.CompareDeleter)
 	return c, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cachekit/cachekit/codec"
+	"github.com/cachekit/cachekit/store"
 )
 
 // Result is a value Fetch returned, with what a caller needs to judge it.
@@ -91,7 +92,11 @@ func Fetch[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, 
 // returned the moment it exists: writing it to the store happens behind it, so a slow or failing store
 // never delays it. Until that write lands, another Fetch of the key in this process gets the loaded
 // value, but a Get, View or Exists (or another process) may still miss; Set, Delete and the Clear calls
-// of this process always come after it (see Set).
+// of this process always come after it (see Set). With Policy.Lease, loads are shared across
+// processes too: the process that takes the key's lease in the store loads, the others wait for its
+// value (polling, at most twice the lease) and load themselves only when the lease is free again
+// without a value (the holder failed or died: at most the lease TTL later); lease.go has the protocol.
+// FetchMany takes no leases.
 //
 // Failures: a panic in load is a *LoaderPanicError (ErrLoaderPanic). A failed load is served by a
 // fail-safe value when one exists (Stale, LoadErr set) and its error returned otherwise; either way the
@@ -99,9 +104,12 @@ func Fetch[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, 
 // remembered for Policy.NegativeTTL. A value that cannot be encoded is an error wrapping codec.ErrEncode.
 // Fetch never fails because of the store: when a store call fails for any reason but the caller's own
 // (invalid key or TTL, closed Cache, ctx done), Fetch loads and serves the loaded value, counting the
-// failure in Counters.StoreErrors. When ctx has a deadline, the store read gets at most a quarter of
-// the time left, so the loader always has most of it. A stored value that does not fit T is loaded again
-// and overwritten (Counters.TypeMismatches); a corrupt one is deleted and loaded.
+// failure in Counters.StoreErrors. The store read takes at most the fetch read timeout
+// (WithFetchReadTimeout, default DefaultFetchReadTimeout) and, when ctx has a deadline, a quarter of the
+// time left, so the loader always has most of it. A value a tiered store serves from its L1 while L2
+// fails (its fail-safe) comes back flagged Stale and counts in Counters.StaleServed. A stored value
+// that does not fit T is loaded again and overwritten (Counters.TypeMismatches); a corrupt one is
+// deleted and loaded.
 func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Duration, load func(ctx context.Context) (T, error), opts ...FetchOption) (Result[T], error) {
 	var zero Result[T]
 	if err := c.check(ctx, "fetch", key); err != nil {
@@ -128,9 +136,9 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 	// 1. The cache.
 	var fallback *Result[T] // a fail-safe value, if the cache holds one
 	var v T
-	readCtx, cancel := storeShare(ctx)
-	job.readBudget = readBudget(ctx)
-	m, err := c.get(readCtx, "fetch", key, &v)
+	readCtx, cancel := c.storeShare(ctx)
+	job.readBudget = c.readBudget(ctx)
+	m, err := c.get(store.WithStaleNote(readCtx, &job.note), "fetch", key, &v)
 	cancel()
 	now := c.now()
 	switch {
@@ -143,6 +151,12 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 		fresh := m.SoftExpiry.IsZero() || now.Before(m.SoftExpiry)
 		switch {
 		case tooOld:
+		case fresh && job.note.Stale():
+			// A copy the store could not confirm (a tiered L1 entry served while L2 fails): as good as
+			// it was a moment ago, flagged; no refresh, since writing it back would fail too.
+			r.Stale = true
+			c.counts.staleServed.Add(1)
+			return r, nil
 		case fresh:
 			if p.EarlyRefresh > 0 && earlyRefreshDue(m, now, p.EarlyRefresh) && c.failures.get(full, now) == nil {
 				job.startInBackground(m)
@@ -224,22 +238,37 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 	return r, nil
 }
 
-// storeShare bounds a store call inside Fetch to a quarter of ctx's remaining time, when it has a
-// deadline, so the loader keeps most of it.
-func storeShare(ctx context.Context) (context.Context, context.CancelFunc) {
+// DefaultFetchReadTimeout is how long Fetch waits for the store before loading instead, unless
+// WithFetchReadTimeout says otherwise. A healthy Redis nearby answers in well under a millisecond; a
+// hung one would otherwise hold every Fetch for the store's whole budget (about a second) until its
+// circuit breaker opens.
+const DefaultFetchReadTimeout = 50 * time.Millisecond
+
+// storeShare bounds a store read inside Fetch by readBudget, so a hung store never holds the loader
+// back for long (see WithFetchReadTimeout): a deadline when ctx has one (a quarter of its time left),
+// otherwise a store.WithReadBudget hint, which the stores that do I/O honour without a timer per call.
+func (c *Cache) storeShare(ctx context.Context) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok {
-		return context.WithTimeout(ctx, readBudget(ctx))
+		return context.WithTimeout(ctx, c.readBudget(ctx))
+	}
+	if c.fetchRead > 0 {
+		return store.WithReadBudget(ctx, c.fetchRead), func() {}
 	}
 	return ctx, func() {}
 }
 
-// readBudget is a quarter of ctx's remaining time, or an hour (the store's own timeouts then bound the
-// call) when ctx has no deadline.
-func readBudget(ctx context.Context) time.Duration {
-	if d, ok := ctx.Deadline(); ok {
-		return time.Until(d) / 4
+// readBudget is what a store read inside Fetch may take: the Cache's fetch read timeout, and at most a
+// quarter of ctx's remaining time when it has a deadline; an hour (the store's own budget then bounds
+// the call) when neither applies.
+func (c *Cache) readBudget(ctx context.Context) time.Duration {
+	budget := time.Hour
+	if c.fetchRead > 0 {
+		budget = c.fetchRead
 	}
-	return time.Hour
+	if d, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(d)/4)
+	}
+	return budget
 }
 
 // earlyRefreshDue reports, at random, whether a fresh value should be refreshed before it expires: never
@@ -269,8 +298,9 @@ type loadJob[T any] struct {
 	refresh   bool            // a refresh of a value still usable, written at refreshOf
 	refreshOf time.Time
 
-	readFailed bool          // the caller's store read failed: no double-check
-	readBudget time.Duration // what a store read inside this Fetch may take
+	note       store.StaleNote // marked when the store served an unconfirmed copy (tiered fail-safe)
+	readFailed bool            // the caller's store read failed: no double-check
+	readBudget time.Duration   // what a store read inside this Fetch may take
 }
 
 // start joins the flight of the job's key and type, starting the load when none runs; started says
@@ -319,13 +349,14 @@ func (j *loadJob[T]) run(fl *flight) {
 	// use it rather than loading again (one store read, against one loader call). A refresh takes only
 	// a value newer than the one it refreshes. Skipped when the caller's read failed (the store is
 	// failing: the loader must not wait for it), and bounded like that read.
-	if data, err := j.recheck(); err == nil {
-		var v T
-		if m, err := codec.Decode(data, &v); err == nil && !m.SoftExpiry.IsZero() && j.usable(m) {
-			fl.finish(v, data, m, nil)
-			return
-		}
+	if data, err := j.recheck(); err == nil && j.takeStored(fl, data) {
+		return
 	}
+	lease, done := j.awaitLease(ctx, fl)
+	if done {
+		return
+	}
+	defer lease.release(writeCtx) // after the write below: waiters elsewhere find the value first
 	val, err := callLoader(c, j.key, func() (T, error) { return j.load(ctx) })
 	now := c.now()
 	if err != nil {
@@ -369,6 +400,18 @@ func (c *Cache) lifetime(p Policy, ttl time.Duration, now time.Time) (codec.Meta
 		return m, fresh
 	}
 	return m, fresh + p.window()
+}
+
+// takeStored finishes the flight with a stored value, when it is one this job's callers can use (it
+// carries a fresh-until, written by a Fetch, and is usable), and reports whether it did.
+func (j *loadJob[T]) takeStored(fl *flight, data []byte) bool {
+	var v T
+	m, err := codec.Decode(data, &v)
+	if err != nil || m.SoftExpiry.IsZero() || !j.usable(m) {
+		return false
+	}
+	fl.finish(v, data, m, nil)
+	return true
 }
 
 // recheck reads the key again for run's double-check, within the caller's store share.

@@ -40,7 +40,7 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 	if err := fo.err(); err != nil {
 		return nil, opErr("fetch_many", "", err)
 	}
-	b := &batch[T]{readBudget: readBudget(ctx), c: c, ttl: ttl, fo: fo, load: load, ctx: context.WithoutCancel(ctx), byKey: map[string]*batchKey[T]{}}
+	b := &batch[T]{readBudget: c.readBudget(ctx), c: c, ttl: ttl, fo: fo, load: load, ctx: context.WithoutCancel(ctx), byKey: map[string]*batchKey[T]{}}
 	for _, k := range keys {
 		if _, dup := b.byKey[k]; dup {
 			continue
@@ -185,7 +185,7 @@ func (b *batch[T]) read(ctx context.Context) error {
 	for i, bk := range b.order {
 		full[i] = bk.full
 	}
-	readCtx, cancel := storeShare(ctx)
+	readCtx, cancel := c.storeShare(ctx)
 	raw, err := c.st.GetMany(readCtx, full)
 	cancel()
 	if err != nil {

@@ -25,6 +25,7 @@ type options struct {
 	kindTTL            map[string]time.Duration
 	warmLimit          int
 	statsTimeout       time.Duration
+	fetchReadTimeout   time.Duration // WithFetchReadTimeout
 	policies           map[string]Policy
 	defaultPolicy      Policy
 	now                func() time.Time
@@ -37,16 +38,17 @@ type given struct{ source, value string }
 
 func newOptions() options {
 	return options{
-		namespace:    keyspace.DefaultNamespace,
-		version:      keyspace.DefaultVersion,
-		codec:        codec.JSON,
-		defaultTTL:   DefaultTTL,
-		kindTTL:      DefaultKindTTLs(),
-		warmLimit:    8,
-		statsTimeout: DefaultStatsTimeout,
-		policies:     DefaultPolicies(),
-		now:          time.Now,
-		given:        map[string]given{},
+		namespace:        keyspace.DefaultNamespace,
+		version:          keyspace.DefaultVersion,
+		codec:            codec.JSON,
+		defaultTTL:       DefaultTTL,
+		kindTTL:          DefaultKindTTLs(),
+		warmLimit:        8,
+		statsTimeout:     DefaultStatsTimeout,
+		fetchReadTimeout: DefaultFetchReadTimeout,
+		policies:         DefaultPolicies(),
+		now:              time.Now,
+		given:            map[string]given{},
 	}
 }
 
@@ -203,6 +205,22 @@ func WithStatsTimeout(d time.Duration) Option {
 			return fmt.Errorf("cachekit: stats timeout %v must be > 0", d)
 		}
 		o.statsTimeout = d
+		return nil
+	}
+}
+
+// WithFetchReadTimeout bounds how long Fetch (and FetchMany) waits for the store before it treats the
+// read as failed and calls the loader (default DefaultFetchReadTimeout; 0: only the store's own
+// budget and the caller's deadline). A hung or failing store thus costs a Fetch at most d on top of the
+// load, until the store's circuit breaker opens and the read fails at once. When ctx has a deadline,
+// the read also gets at most a quarter of the time left. Raise it for a Redis far away (a read that
+// normally takes more than a few milliseconds).
+func WithFetchReadTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 {
+			return fmt.Errorf("%w: fetch read timeout %v is negative", ErrInvalidTTL, d)
+		}
+		o.fetchReadTimeout = d
 		return nil
 	}
 }

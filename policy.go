@@ -42,6 +42,13 @@ type Policy struct {
 	// hit starts a background refresh with a probability rising linearly to 1 at expiry (one per key),
 	// so hot keys are refreshed before they expire.
 	EarlyRefresh float64
+	// Lease, when positive, makes a load cross-process: before loading a key that is missing or past
+	// its fresh TTL, the loading process takes a lease in the store (SET NX of the key's lease key for
+	// Lease) and the other processes wait for its value instead of loading it too (see Fetch). It needs
+	// a store that can release a lease by its owner only (store.CompareDeleter: Redis and tiered over
+	// Redis); on other stores it is ignored, one process's shared load being all there is. It should
+	// exceed the loader's usual duration: a load that outlasts it may be repeated by another process.
+	Lease time.Duration
 	// Jitter, a fraction in [0, 1): each fresh TTL is shortened by a random part of up to Jitter×TTL, so
 	// keys written together do not expire together.
 	Jitter float64
@@ -57,7 +64,8 @@ func (p Policy) window() time.Duration { return max(p.StaleWhileRevalidate, p.Fa
 // validate reports a field out of range, naming it.
 func (p Policy) validate() error {
 	for name, d := range map[string]time.Duration{"swr": p.StaleWhileRevalidate, "failsafe": p.FailSafe,
-		"backoff": p.FailBackoff, "negative": p.NegativeTTL, "soft": p.SoftTimeout, "hard": p.HardTimeout} {
+		"backoff": p.FailBackoff, "negative": p.NegativeTTL, "soft": p.SoftTimeout, "hard": p.HardTimeout,
+		"lease": p.Lease} {
 		if d < 0 {
 			return fmt.Errorf("%w: policy %s=%v is negative", ErrInvalidTTL, name, d)
 		}
@@ -96,7 +104,7 @@ func DefaultPolicies() map[string]Policy {
 
 // ParsePolicy parses the text form of a Policy, as REDIS_CACHE_POLICY_<KIND> and the URL option
 // policy.<kind> give it: comma-separated name=value pairs, names swr, failsafe, backoff, negative,
-// soft, hard (durations, or whole seconds), early, jitter (fractions). Names not given keep base's
+// soft, hard, lease (durations, or whole seconds), early, jitter (fractions). Names not given keep base's
 // values, so "failsafe=1m" changes only that. An unknown name or a bad value is an error naming it.
 func ParsePolicy(text string, base Policy) (Policy, error) {
 	p := base
@@ -111,7 +119,8 @@ func ParsePolicy(text string, base Policy) (Policy, error) {
 		}
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		durations := map[string]*time.Duration{"swr": &p.StaleWhileRevalidate, "failsafe": &p.FailSafe,
-			"backoff": &p.FailBackoff, "negative": &p.NegativeTTL, "soft": &p.SoftTimeout, "hard": &p.HardTimeout}
+			"backoff": &p.FailBackoff, "negative": &p.NegativeTTL, "soft": &p.SoftTimeout, "hard": &p.HardTimeout,
+			"lease": &p.Lease}
 		fractions := map[string]*float64{"early": &p.EarlyRefresh, "jitter": &p.Jitter}
 		switch {
 		case durations[name] != nil:
@@ -127,7 +136,7 @@ func ParsePolicy(text string, base Policy) (Policy, error) {
 			}
 			*fractions[name] = f
 		default:
-			return Policy{}, fmt.Errorf("cachekit: unknown policy setting %q (known: swr, failsafe, backoff, negative, soft, hard, early, jitter)", name)
+			return Policy{}, fmt.Errorf("cachekit: unknown policy setting %q (known: swr, failsafe, backoff, negative, soft, hard, lease, early, jitter)", name)
 		}
 	}
 	return p, p.validate()
@@ -155,6 +164,7 @@ func (p Policy) String() string {
 	add("negative", p.NegativeTTL)
 	add("soft", p.SoftTimeout)
 	add("hard", p.HardTimeout)
+	add("lease", p.Lease)
 	if p.EarlyRefresh != 0 {
 		parts = append(parts, "early="+strconv.FormatFloat(p.EarlyRefresh, 'g', -1, 64))
 	}

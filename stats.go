@@ -28,6 +28,7 @@ type counters struct {
 	hits, misses, corrupt, typeMismatches, encodeErrors atomic.Int64
 	loads, loadErrors, loaderPanics, coalesced          atomic.Int64
 	storeErrors, staleServed                            atomic.Int64
+	leasesTaken, leaseWaits                             atomic.Int64
 }
 
 // Counters are this Cache value's own counts since it was created. Reading them does no I/O and
@@ -43,7 +44,9 @@ type Counters struct {
 	LoaderPanics   int64 // loader calls that panicked (recovered)
 	Coalesced      int64 // Fetch callers that shared another caller's load
 	StoreErrors    int64 // store failures Fetch worked around (value loaded and returned anyway)
-	StaleServed    int64 // Fetch results past their fresh TTL (while revalidating, or fail-safe)
+	StaleServed    int64 // Fetch results flagged stale (past their fresh TTL, or a tiered fail-safe copy)
+	LeasesTaken    int64 // cross-process leases this Cache took to load a key (Policy.Lease)
+	LeaseWaits     int64 // loads skipped because another process's load, awaited, wrote the value
 }
 
 // HitRatio returns Hits / (Hits + Misses), or 0 before any lookup.
@@ -68,6 +71,8 @@ func (c *Cache) Counters() Counters {
 		Coalesced:      c.counts.coalesced.Load(),
 		StoreErrors:    c.counts.storeErrors.Load(),
 		StaleServed:    c.counts.staleServed.Load(),
+		LeasesTaken:    c.counts.leasesTaken.Load(),
+		LeaseWaits:     c.counts.leaseWaits.Load(),
 	}
 }
 

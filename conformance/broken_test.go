@@ -175,6 +175,8 @@ type (
 	fixedTTL struct{ store.Store }
 	// deafPing answers Ping even after Close.
 	deafPing struct{ store.Store }
+	// blindRelease deletes the key whatever value it holds.
+	blindRelease struct{ store.Store }
 	// firstSubscriber delivers only to the first subscription of each channel made through any of
 	// the Stores sharing it; later ones receive nothing.
 	firstSubscriber struct {
@@ -325,6 +327,11 @@ func (s fixedTTL) GetManyWithTTL(ctx context.Context, keys []string) (map[string
 
 func (deafPing) Ping(context.Context) error { return nil }
 
+func (b blindRelease) DeleteIfValue(ctx context.Context, key string, _ []byte) (bool, error) {
+	n, err := b.Delete(ctx, key)
+	return n == 1, err
+}
+
 func (s firstSubscriber) Publish(ctx context.Context, ch string, p []byte) error {
 	return s.Store.(store.Broadcaster).Publish(ctx, ch, p)
 }
@@ -429,6 +436,8 @@ func TestEachOptionalRuleFailsOnABrokenStore(t *testing.T) {
 			"GetWithTTL reports every lifetime as an hour"},
 		"Pinger/AnswersUntilClosed": {onMemory(func(s store.Store) store.Store { return deafPing{s} }), onMemory(plain),
 			"Ping answers nil even after Close"},
+		"CompareDeleter/OwnerOnly": {onRedis(func(s store.Store) store.Store { return blindRelease{s} }), onRedis(plain),
+			"DeleteIfValue deletes whatever value the key holds"},
 		"Broadcaster/ReachesSecondSubscriber": {func(t *testing.T) Harness {
 			seen := &sync.Map{}
 			return redisHarness(t, srv, func(s store.Store) store.Store { return firstSubscriber{s, seen} })
@@ -436,7 +445,7 @@ func TestEachOptionalRuleFailsOnABrokenStore(t *testing.T) {
 		"Broadcaster/ResyncAnnounced": {onRedis(func(s store.Store) store.Store { return hidesResync{s} }), onRedis(plain),
 			"subscriptions drop Resync events"},
 	}
-	optional := []string{"Viewer/", "DecodedCache/", "TTLReader/", "Broadcaster/", "Pinger/"}
+	optional := []string{"Viewer/", "DecodedCache/", "TTLReader/", "Broadcaster/", "Pinger/", "CompareDeleter/"}
 	for _, r := range allRules() {
 		c, ok := cases[r.name]
 		if !ok {

@@ -36,7 +36,7 @@ func TestRuleTable(t *testing.T) {
 	// The rules issue 2 requires by topic, each present under its group.
 	for _, group := range []string{"Get", "Keys", "RoundTrip", "Set", "TTL", "Add", "GetMany", "SetMany", "Delete",
 		"DeletePattern", "Scan", "Namespace", "Copies", "Context", "Concurrency", "Stats", "Close", "Shared",
-		"Viewer", "DecodedCache", "TTLReader", "Broadcaster", "Pinger"} {
+		"Viewer", "DecodedCache", "TTLReader", "Broadcaster", "Pinger", "CompareDeleter"} {
 		if !slices.ContainsFunc(rules, func(r rule) bool { return strings.HasPrefix(r.name, group+"/") }) {
 			t.Errorf("no rule in group %s", group)
 		}

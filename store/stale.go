@@ -10,14 +10,16 @@ import (
 // that wants to know attaches one to the read's context with WithStaleNote; a store that serves such a
 // copy calls MarkStale. Reads without a note are served alike, unflagged. Like net/http/httptrace, it
 // lets a caller observe a call without widening the Store interface.
-type StaleNote struct{ stale atomic.Bool }
+type StaleNote struct {
+	stale int32 // atomic; not an atomic.Bool, so a struct holding a note may be copied before use
+}
 
 type staleNoteKey struct{}
 
-// WithStaleNote returns a context carrying a fresh StaleNote, and the note.
-func WithStaleNote(ctx context.Context) (context.Context, *StaleNote) {
-	n := new(StaleNote)
-	return context.WithValue(ctx, staleNoteKey{}, n), n
+// WithStaleNote returns a context carrying n (the caller's storage, so a reader can keep it in a struct
+// it allocates anyway), for a store to mark.
+func WithStaleNote(ctx context.Context, n *StaleNote) context.Context {
+	return context.WithValue(ctx, staleNoteKey{}, n)
 }
 
 // MarkStale flags the StaleNote carried by ctx, if any, and reports whether there was one.
@@ -26,12 +28,12 @@ func MarkStale(ctx context.Context) bool {
 	if n == nil {
 		return false
 	}
-	n.stale.Store(true)
+	atomic.StoreInt32(&n.stale, 1)
 	return true
 }
 
 // Stale reports whether a store marked the note.
-func (n *StaleNote) Stale() bool { return n != nil && n.stale.Load() }
+func (n *StaleNote) Stale() bool { return n != nil && atomic.LoadInt32(&n.stale) == 1 }
 
 // Reset clears the note, so it can serve another read.
-func (n *StaleNote) Reset() { n.stale.Store(false) }
+func (n *StaleNote) Reset() { atomic.StoreInt32(&n.stale, 0) }

@@ -1,0 +1,104 @@
+package cachekit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+)
+
+// The cross-process stampede lease (Policy.Lease).
+//
+// Before loading a key, the process takes the key's lease: SET NX of leaseKey(full) = a random token,
+// for Policy.Lease (store.Add). The holder loads and writes the value, then releases the lease with an
+// owner-only compare-and-delete (store.CompareDeleter), so it can never delete a lease another process
+// took after its own expired. The other processes poll the value (and the lease) with a short, growing
+// interval and use the value the moment it is there; when the lease is free again without a value (the
+// holder failed or died: a dead holder's lease expires after Policy.Lease at most), the next process
+// takes it and loads. Nobody waits past twice the lease: then it loads without one. The lease key is
+// not in the value's Cluster slot, and need not be: SET NX, the release script and the polls each touch
+// one key.
+const (
+	leaseSuffix      = "::lease" // an empty segment: no key of the keyspace can end so
+	leasePollInitial = 2 * time.Millisecond
+	leasePollMax     = 25 * time.Millisecond
+)
+
+// leaseKey is the lease key of a full key: in the namespace (ClearAll removes it too), but never a key
+// a Cache can write, since keyspace segments are never empty.
+func leaseKey(full string) string { return full + leaseSuffix }
+
+// heldLease is a lease this process took; release gives it back.
+type heldLease struct {
+	c          *Cache
+	key, token string
+}
+
+// release deletes the lease if it is still this process's own.
+func (l *heldLease) release(ctx context.Context) {
+	if l == nil {
+		return
+	}
+	if _, err := l.c.leaser.DeleteIfValue(ctx, l.key, []byte(l.token)); err != nil {
+		l.c.counts.storeErrors.Add(1) // it expires by itself
+	}
+}
+
+// leaseToken is a random token naming one lease holder.
+func leaseToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}
+
+// awaitLease runs before a load when the policy asks for a lease. It returns the held lease when this
+// process should load (nil when it loads without one: no lease on this store, or the store failed), or
+// done=true when it finished the flight with a value another process wrote.
+func (j *loadJob[T]) awaitLease(ctx context.Context, fl *flight) (lease *heldLease, done bool) {
+	c := j.c
+	if j.p.Lease <= 0 || c.leaser == nil || j.readFailed {
+		return nil, false
+	}
+	key, token := leaseKey(j.full), leaseToken()
+	giveUp := time.Now().Add(2 * j.p.Lease)
+	wait := leasePollInitial
+	for {
+		// Lease calls get the store's own budget, capped by the lease, not Fetch's short read budget: a
+		// busy pool must not make every process load.
+		sctx, cancel := context.WithTimeout(ctx, j.p.Lease)
+		took, err := c.st.Add(sctx, key, []byte(token), j.p.Lease)
+		cancel()
+		if err != nil {
+			c.counts.storeErrors.Add(1)
+			return nil, false
+		}
+		if took {
+			c.counts.leasesTaken.Add(1)
+			return &heldLease{c: c, key: key, token: token}, false
+		}
+		if !time.Now().Before(giveUp) {
+			return nil, false
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, false
+		case <-t.C:
+		}
+		wait = min(2*wait, leasePollMax)
+		sctx, cancel = context.WithTimeout(ctx, j.p.Lease)
+		data, err := c.st.Get(sctx, j.full)
+		cancel()
+		switch {
+		case err == nil:
+			if j.takeStored(fl, data) {
+				c.counts.leaseWaits.Add(1)
+				return nil, true
+			}
+		case !isMiss(err):
+			c.counts.storeErrors.Add(1)
+			return nil, false
+		}
+	}
+}

@@ -1,0 +1,187 @@
+package cachekit_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cachekit/cachekit"
+	"github.com/cachekit/cachekit/internal/redistest"
+	"github.com/cachekit/cachekit/store"
+)
+
+// leaseInstances opens n Caches over one Redis (each its own client and pool, as n processes would
+// have) in one namespace, with policy p for every kind.
+func leaseInstances(t *testing.T, rawURL, ns string, n int, p cachekit.Policy) []*cachekit.Cache {
+	t.Helper()
+	caches := make([]*cachekit.Cache, n)
+	for i := range caches {
+		s, err := store.Open(context.Background(), rawURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		caches[i] = newCacheOver(t, s, cachekit.WithNamespace(ns), cachekit.WithDefaultPolicy(p))
+	}
+	return caches
+}
+
+// stampede runs perInstance concurrent Fetches of one cold key on each Cache and returns the values
+// they got, failing the test on any error.
+func stampede(t *testing.T, caches []*cachekit.Cache, perInstance int, key string, load func(context.Context) (string, error)) []string {
+	t.Helper()
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		got []string
+	)
+	start := make(chan struct{})
+	for _, c := range caches {
+		for range perInstance {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				v, err := cachekit.Fetch(context.Background(), c, key, time.Minute, load)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					t.Errorf("Fetch: %v", err)
+					return
+				}
+				got = append(got, v)
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	return got
+}
+
+// With Policy.Lease, 1,000 concurrent Fetches of one cold key across 4 Cache instances sharing Redis
+// call the loader exactly once, and every caller gets that load's value; without it, each instance's
+// own shared load is all there is (at most 4 loads).
+func TestLeaseOneLoadAcrossInstances(t *testing.T) {
+	srv := redistest.Standalone(t)
+	urls := map[string]string{
+		"redis": srv.URL,
+	}
+	for name, raw := range urls {
+		t.Run(name, func(t *testing.T) {
+			for _, lease := range []time.Duration{2 * time.Second, 0} {
+				t.Run(fmt.Sprintf("lease=%v", lease), func(t *testing.T) {
+					caches := leaseInstances(t, raw, redistest.Namespace(t), 4, cachekit.Policy{Lease: lease})
+					var calls atomic.Int64
+					load := func(ctx context.Context) (string, error) {
+						n := calls.Add(1)
+						time.Sleep(150 * time.Millisecond) // long enough for every caller to arrive
+						return fmt.Sprintf("load-%d", n), nil
+					}
+					got := stampede(t, caches, 250, "price:QRL/USDT", load)
+					if len(got) != 1000 {
+						t.Fatalf("%d of 1000 Fetches returned a value", len(got))
+					}
+					n := calls.Load()
+					if lease > 0 {
+						if n != 1 {
+							t.Fatalf("loader called %d times with the lease; want exactly 1", n)
+						}
+						for _, v := range got {
+							if v != "load-1" {
+								t.Fatalf("a caller got %q; want the one load's value", v)
+							}
+						}
+						var taken, waits int64
+						for _, c := range caches {
+							taken += c.Counters().LeasesTaken
+							waits += c.Counters().LeaseWaits
+						}
+						if taken != 1 || waits != 3 {
+							t.Errorf("LeasesTaken=%d LeaseWaits=%d across instances; want 1 and 3", taken, waits)
+						}
+						// Released by its owner once the value was written.
+						if ttl, err := caches[0].Store().TTL(context.Background(), caches[0].Keyspace().Prefix()+"price:QRL/USDT::lease"); err == nil {
+							t.Errorf("lease key still there (ttl %v) after the load", ttl)
+						}
+					} else if n < 1 || n > 4 {
+						t.Fatalf("loader called %d times without the lease; want 1..4 (one per instance at most)", n)
+					}
+				})
+			}
+		})
+	}
+}
+
+// A holder that dies mid-load (a child process killed while its loader runs) costs the others at most
+// the lease TTL: they answer within lease TTL + one load, and exactly one of them loads.
+func TestLeaseHolderKilledMidLoad(t *testing.T) {
+	if os.Getenv("CACHEKIT_LEASE_CHILD_URL") != "" {
+		leaseChild()
+		return
+	}
+	srv := redistest.Standalone(t)
+	ns := redistest.Namespace(t)
+	const lease, loadTime = 1500 * time.Millisecond, 100 * time.Millisecond
+
+	child := exec.Command(os.Args[0], "-test.run=^TestLeaseHolderKilledMidLoad$", "-test.count=1")
+	child.Env = append(os.Environ(), "CACHEKIT_LEASE_CHILD_URL="+srv.URL, "CACHEKIT_LEASE_CHILD_NS="+ns,
+		"CACHEKIT_LEASE_CHILD_LEASE="+lease.String())
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	lines := bufio.NewScanner(out)
+	for lines.Scan() && !strings.Contains(lines.Text(), "child: loading") {
+	}
+	if err := child.Process.Kill(); err != nil { // mid-load, lease held, nothing released
+		t.Fatal(err)
+	}
+	_ = child.Wait()
+	killed := time.Now()
+
+	caches := leaseInstances(t, srv.URL, ns, 3, cachekit.Policy{Lease: lease})
+	var calls atomic.Int64
+	load := func(ctx context.Context) (string, error) {
+		calls.Add(1)
+		time.Sleep(loadTime)
+		return "survivor", nil
+	}
+	got := stampede(t, caches, 20, "price:QRL/USDT", load)
+	took := time.Since(killed)
+	if len(got) != 60 || got[0] != "survivor" {
+		t.Fatalf("got %d values (%v...); want 60 of the survivor's load", len(got), got[:min(1, len(got))])
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("loader called %d times after the holder died; want exactly 1", n)
+	}
+	// The bound the lease promises, plus the poll interval and a margin for a shared machine.
+	if bound := lease + loadTime + 500*time.Millisecond; took > bound {
+		t.Errorf("answered %v after the holder died; want within lease TTL + load (%v, margin included)", took, bound)
+	}
+	t.Logf("answered %v after the holder was killed (lease %v, load %v)", took.Round(time.Millisecond), lease, loadTime)
+}
+
+// leaseChild is the doomed holder: it takes the lease in a Fetch whose loader never returns.
+func leaseChild() {
+	lease, _ := time.ParseDuration(os.Getenv("CACHEKIT_LEASE_CHILD_LEASE"))
+	c, err := cachekit.Open(context.Background(), os.Getenv("CACHEKIT_LEASE_CHILD_URL"),
+		cachekit.WithNamespace(os.Getenv("CACHEKIT_LEASE_CHILD_NS")), cachekit.WithDefaultPolicy(cachekit.Policy{Lease: lease}))
+	if err != nil {
+		fmt.Println("child:", err)
+		os.Exit(2)
+	}
+	_, _ = cachekit.Fetch(context.Background(), c, "price:QRL/USDT", time.Minute, func(ctx context.Context) (string, error) {
+		fmt.Println("child: loading")
+		select {} // killed here
+	})
+}
