@@ -20,6 +20,10 @@ import (
 //   - After Close, every method returns an error wrapping ErrClosed; Close itself is idempotent.
 //   - Errors are *OpError values wrapping one of this package's sentinels (or a context error), so callers
 //     use errors.Is and never compare strings.
+//   - A write (Set, SetMany, Add, Delete, DeletePattern) that fails with ErrUnavailable or a context
+//     error has an unknown outcome: a network backend may have received it and may still apply it later
+//     (Redis after a pause ends, say), so a caller must not assume the old value is still there. A write
+//     that fails with ErrCircuitOpen, ErrInvalidKey, ErrInvalidTTL or ErrClosed was not applied.
 type Store interface {
 	// Get returns a copy of the value stored under key, or an error wrapping ErrNotFound when the key is
 	// missing or expired.
