@@ -131,3 +131,51 @@ func TestDecodePlainJSONNeverAliasesItsInput(t *testing.T) {
 		}
 	}
 }
+
+// Compressed and encrypted values decode from pooled buffers (the decompressed and decrypted payload),
+// which later decodes overwrite: nothing decoded may point into them either. Proof by effect: decode a
+// probe, decode other values through the same pools, and the probe is unchanged.
+func TestSealedDecodeNeverAliasesItsBuffers(t *testing.T) {
+	keys, err := codec.NewKeyring(codec.Key{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []codec.Codec{codec.JSON, codec.Msgpack} {
+		for _, comp := range []codec.Compression{{Algorithm: codec.Zstd, MinSize: 1}, {Algorithm: codec.S2, MinSize: 1}} {
+			for _, kr := range []*codec.Keyring{nil, keys} {
+				env, err := codec.NewEnvelope(comp, kr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, err := env.Encode(c, newAliasProbe(), codec.Meta{}, "k")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out aliasProbe
+				if _, err := env.Decode(data, &out, "k"); err != nil {
+					t.Fatal(err)
+				}
+				sum := func() string {
+					return out.S + string(out.B) + out.L[0] + out.L[1] + out.M["map key string"] + out.D.String() +
+						string(out.Raw) + string(out.MRaw) + out.Any.(map[string]any)["nested"].(string)
+				}
+				want := sum()
+				other := aliasProbe{S: string(bytes.Repeat([]byte{'Y'}, len(out.S))), B: bytes.Repeat([]byte{'Y'}, 200),
+					L: []string{"YYYYYYYYYYYYYYYYYYYYYYYYYYYY", "YYYYYYYYYYYYYYYYYYYYYYYYY"}, Raw: json.RawMessage(`"YYYYYYYYYYYYYYYYYYYYYY"`)}
+				for range 50 {
+					b, err := env.Encode(c, other, codec.Meta{}, "k")
+					if err != nil {
+						t.Fatal(err)
+					}
+					var o aliasProbe
+					if _, err := env.Decode(b, &o, "k"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if got := sum(); got != want {
+					t.Fatalf("%s/%s/%v: a decoded value changed when later decodes reused the buffers:\n got %q\nwant %q", c.Name(), comp, kr, got, want)
+				}
+			}
+		}
+	}
+}

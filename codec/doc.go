@@ -8,18 +8,35 @@
 //	byte 2   codec id: 1 = json, 2 = msgpack
 //	byte 3   flags:
 //	           bit 0  timestamps present
-//	           bit 1  compressed (reserved: a byte naming the algorithm would follow; not implemented)
-//	           bit 2  encrypted  (reserved: a key id would follow; not implemented)
+//	           bit 1  compressed
+//	           bit 2  encrypted
 //	           bits 3-7 must be zero
 //	[if bit 0] uvarint WrittenAt, uvarint SoftExpiry: Unix milliseconds, 0 = not recorded
-//	payload  the codec's encoding of the value, to the end of the data
+//	[if bit 1] byte algorithm (1 = zstd, 2 = s2), uvarint size of the uncompressed payload
+//	[if bit 2] byte n (1-32), n bytes key id
+//	payload  the codec's encoding of the value, to the end of the data; if compressed, its compression
+//	         (a zstd frame or an s2 block); if encrypted, that as 12-byte nonce, AES-256-GCM ciphertext
+//	         and 16-byte tag, the associated data being every header byte followed by the store key
 //
-// Without timestamps the header is 4 bytes; with them, 16 for present-day times. Fields for later flags
-// follow the timestamps in bit order. 0xC1 cannot start a JSON text (which starts with whitespace, {, [,
-// ", a digit, -, t, f or n), cannot occur anywhere in UTF-8 text, and is the one code msgpack never uses,
-// so a reader tells an envelope from plain JSON by its first byte. A reader rejects, with ErrCorrupt, a
-// header that is truncated or has an unknown version, codec id, or flag bit set — including the reserved
-// compression and encryption bits, which this version cannot honour.
+// Without timestamps the header is 4 bytes; with them, 16 for present-day times. Compression adds 2 to 4
+// bytes, encryption 1 plus the id, and 28 to the payload. 0xC1 cannot start a JSON text (which starts
+// with whitespace, {, [, ", a digit, -, t, f or n), cannot occur anywhere in UTF-8 text, and is the one
+// code msgpack never uses, so a reader tells an envelope from plain JSON by its first byte. A reader
+// rejects, with ErrCorrupt, a header that is truncated or has an unknown version, codec id, flag bit or
+// compression algorithm, an uncompressed size above 64 MiB (limits.MaxDecompressed: a decompression bomb
+// cannot make a reader allocate more), and a payload that does not decompress to exactly that size.
+//
+// # Compression and encryption
+//
+// Encode, EncodeMeta and AppendEncode write neither; an Envelope (NewEnvelope) writes both, as
+// configured: compression (Zstd or S2) of payloads from a minimum size that it shrinks, then
+// encryption with the first key of a Keyring (ParseKeyring reads CACHEKIT_ENCRYPTION_KEYS' form). The
+// package's Decode reads compressed values with no configuration; encrypted ones need the Envelope's
+// Decode, given the store key, since the associated data binds every ciphertext to its key and header: a
+// value copied to another key, a changed byte, an unknown key id or a value read without keys is
+// ErrCorrupt, never a value. A Keyring reads every key it holds and writes with the first, so keys rotate
+// without a flush. Keys, Keyrings and Envelopes print ids and a fingerprint only, and no error of this
+// package contains key material.
 //
 // Data that does not start with 0xC1 is read as plain JSON: that is how values written by Python services
 // (json.dumps, no envelope) are read, and EncodePlainJSON writes that form for them.

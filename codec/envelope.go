@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/cachekit/cachekit/codec/internal/limits"
 )
 
 // Envelope header constants; doc.go describes the format.
@@ -14,9 +16,9 @@ const (
 	headerLen          = 4
 
 	flagTimes      byte = 1 << 0 // WrittenAt and SoftExpiry follow the fixed header
-	flagCompressed byte = 1 << 1 // reserved: a byte naming the algorithm would follow; not implemented
-	flagEncrypted  byte = 1 << 2 // reserved: a key id would follow; not implemented
-	knownFlags          = flagTimes
+	flagCompressed byte = 1 << 1 // an Algorithm byte and the payload's uncompressed size follow
+	flagEncrypted  byte = 1 << 2 // a key id follows; the payload is nonce, AES-256-GCM ciphertext, tag
+	knownFlags          = flagTimes | flagCompressed | flagEncrypted
 )
 
 // Meta is the envelope's header information besides the payload.
@@ -29,6 +31,12 @@ type Meta struct {
 	// SoftExpiry is the value's logical expiry (after it a reader may still serve it stale while it
 	// revalidates, or when the source fails), at millisecond precision in UTC; zero when none.
 	SoftExpiry time.Time
+	// Compression is the algorithm the payload was compressed with, NoCompression when it was not.
+	// EncodeMeta ignores it: an Envelope's Compression decides.
+	Compression Algorithm
+	// KeyID is the id of the key the payload was encrypted with, "" when it was not. EncodeMeta ignores
+	// it: an Envelope's Keyring decides.
+	KeyID string
 }
 
 // Encode returns the envelope header for codec c followed by c's encoding of v. c must be JSON or
@@ -39,8 +47,8 @@ func Encode(c Codec, v any) ([]byte, error) {
 }
 
 // EncodeMeta is Encode with m's WrittenAt and SoftExpiry recorded in the header when either is non-zero
-// (truncated to milliseconds; a time not after 1970-01-01 UTC is an error wrapping ErrEncode). m.Codec is
-// ignored.
+// (truncated to milliseconds; a time not after 1970-01-01 UTC is an error wrapping ErrEncode). m.Codec,
+// m.Compression and m.KeyID are ignored: EncodeMeta neither compresses nor encrypts (an Envelope does).
 func EncodeMeta(c Codec, v any, m Meta) ([]byte, error) {
 	ac, h, err := makeHeader(c, m)
 	if err != nil {
@@ -70,9 +78,10 @@ func AppendEncodeMeta(dst []byte, c Codec, v any, m Meta) ([]byte, error) {
 }
 
 // header holds an envelope header while it is built; it is small and passed by value, so encoding
-// allocates nothing for it.
+// allocates nothing for it. Room: the fixed part, two timestamps, the compression byte and size, the key
+// id's length and the id.
 type header struct {
-	b [headerLen + 2*binary.MaxVarintLen64]byte
+	b [headerLen + 3*binary.MaxVarintLen64 + 2 + maxKeyIDLen]byte
 	n int
 }
 
@@ -132,12 +141,19 @@ func unixMilli(name string, t time.Time) (uint64, error) {
 
 // Decode decodes data into v (a non-nil pointer, else ErrInvalidTarget) and returns the header's Meta.
 // Enveloped data is decoded by the codec its header names, whatever codec the reader writes with, so a
-// deployment can switch codecs without flushing. Data without the envelope is read as plain JSON (values
-// written by Python), with Meta.Codec 0. Anything else — a bad or truncated header, an unknown version,
-// codec id or flag, a payload that does not decode into v — is an error wrapping ErrCorrupt. When the
-// header was valid but the payload was not, the returned Meta still describes the header. Times decode
-// as UTC instants.
+// deployment can switch codecs without flushing; a compressed payload is decompressed (within
+// limits.MaxDecompressed, 64 MiB). Data without the envelope is read as plain JSON (values written by
+// Python), with Meta.Codec 0. Anything else — a bad or truncated header, an unknown version, codec id,
+// flag or compression algorithm, a payload that does not decompress or decode into v, an encrypted
+// value (Decode holds no keys: use an Envelope) — is an error wrapping ErrCorrupt. When the header was
+// valid but the payload was not, the returned Meta still describes the header. Times decode as UTC
+// instants.
 func Decode(data []byte, v any) (Meta, error) {
+	return decode(nil, data, v, "")
+}
+
+// decode is Decode with keys to decrypt with, and the store key an encrypted value must be bound to.
+func decode(keys *Keyring, data []byte, v any, key string) (Meta, error) {
 	if err := checkTarget(v); err != nil {
 		return Meta{}, err
 	}
@@ -152,12 +168,11 @@ func Decode(data []byte, v any) (Meta, error) {
 			return Meta{Codec: data[2]}, c.unmarshal(data[headerLen:], v)
 		}
 	}
-	m, n, err := parseHeader(data)
+	h, err := parseHeader(data)
 	if err != nil {
 		return Meta{}, err
 	}
-	c, _ := byID(m.Codec)
-	return m, c.unmarshal(data[n:], v)
+	return decodePayload(keys, data, h, v, key)
 }
 
 // ReadMeta returns the envelope header of data without decoding the payload; for data without the
@@ -166,8 +181,11 @@ func ReadMeta(data []byte) (Meta, error) {
 	if !IsEnveloped(data) {
 		return Meta{}, nil
 	}
-	m, _, err := parseHeader(data)
-	return m, err
+	h, err := parseHeader(data)
+	if h.keyID != nil {
+		h.meta.KeyID = string(h.keyID)
+	}
+	return h.meta, err
 }
 
 // IsEnveloped reports whether data starts with the envelope's magic byte, a byte no JSON text (nor any
@@ -176,33 +194,38 @@ func IsEnveloped(data []byte) bool {
 	return len(data) > 0 && data[0] == magic
 }
 
-// parseHeader reads the header of enveloped data and returns it with the payload's offset.
-func parseHeader(data []byte) (Meta, int, error) {
+// parsedHeader is what parseHeader reads: the Meta (KeyID left empty, so that reading it allocates
+// nothing), the payload's offset, its uncompressed size when compressed, and the key id when encrypted.
+type parsedHeader struct {
+	meta  Meta
+	n     int
+	size  int
+	keyID []byte // aliases the data
+}
+
+// parseHeader reads the header of enveloped data.
+func parseHeader(data []byte) (parsedHeader, error) {
+	var h parsedHeader
 	if len(data) < headerLen {
-		return Meta{}, 0, fmt.Errorf("%w: truncated header (%d of %d bytes)", ErrCorrupt, len(data), headerLen)
+		return h, fmt.Errorf("%w: truncated header (%d of %d bytes)", ErrCorrupt, len(data), headerLen)
 	}
 	if v := data[1]; v != formatVersion {
-		return Meta{}, 0, fmt.Errorf("%w: unknown format version %d (this reader knows %d)", ErrCorrupt, v, formatVersion)
+		return h, fmt.Errorf("%w: unknown format version %d (this reader knows %d)", ErrCorrupt, v, formatVersion)
 	}
 	m := Meta{Codec: data[2]}
 	if _, ok := byID(m.Codec); !ok {
-		return Meta{}, 0, fmt.Errorf("%w: unknown codec id %d", ErrCorrupt, m.Codec)
+		return h, fmt.Errorf("%w: unknown codec id %d", ErrCorrupt, m.Codec)
 	}
 	flags := data[3]
-	switch {
-	case flags&flagCompressed != 0:
-		return Meta{}, 0, fmt.Errorf("%w: compressed values (flag 0x%02x) are not supported by this reader", ErrCorrupt, flagCompressed)
-	case flags&flagEncrypted != 0:
-		return Meta{}, 0, fmt.Errorf("%w: encrypted values (flag 0x%02x) are not supported by this reader", ErrCorrupt, flagEncrypted)
-	case flags&^knownFlags != 0:
-		return Meta{}, 0, fmt.Errorf("%w: unknown header flags 0x%02x", ErrCorrupt, flags&^knownFlags)
+	if flags&^knownFlags != 0 {
+		return h, fmt.Errorf("%w: unknown header flags 0x%02x", ErrCorrupt, flags&^knownFlags)
 	}
 	n := headerLen
 	if flags&flagTimes != 0 {
 		for _, dst := range []*time.Time{&m.WrittenAt, &m.SoftExpiry} {
 			ms, k := binary.Uvarint(data[n:])
 			if k <= 0 || ms > math.MaxInt64 {
-				return Meta{}, 0, fmt.Errorf("%w: truncated or invalid header timestamp at offset %d", ErrCorrupt, n)
+				return h, fmt.Errorf("%w: truncated or invalid header timestamp at offset %d", ErrCorrupt, n)
 			}
 			n += k
 			if ms != 0 {
@@ -210,5 +233,37 @@ func parseHeader(data []byte) (Meta, int, error) {
 			}
 		}
 	}
-	return m, n, nil
+	if flags&flagCompressed != 0 {
+		if n >= len(data) {
+			return h, fmt.Errorf("%w: truncated header: no compression algorithm at offset %d", ErrCorrupt, n)
+		}
+		m.Compression = Algorithm(data[n])
+		if m.Compression != Zstd && m.Compression != S2 {
+			return h, fmt.Errorf("%w: unknown compression algorithm %d", ErrCorrupt, data[n])
+		}
+		n++
+		size, k := binary.Uvarint(data[n:])
+		if k <= 0 {
+			return h, fmt.Errorf("%w: truncated or invalid uncompressed size at offset %d", ErrCorrupt, n)
+		}
+		if size > limits.MaxDecompressed {
+			return h, fmt.Errorf("%w: uncompressed size %d is above the limit of %d bytes", ErrCorrupt, size, limits.MaxDecompressed)
+		}
+		n += k
+		h.size = int(size)
+	}
+	if flags&flagEncrypted != 0 {
+		if n >= len(data) {
+			return h, fmt.Errorf("%w: truncated header: no key id at offset %d", ErrCorrupt, n)
+		}
+		l := int(data[n])
+		n++
+		if l == 0 || l > maxKeyIDLen || n+l > len(data) {
+			return h, fmt.Errorf("%w: invalid or truncated key id of %d bytes at offset %d", ErrCorrupt, l, n-1)
+		}
+		h.keyID = data[n : n+l]
+		n += l
+	}
+	h.meta, h.n = m, n
+	return h, nil
 }

@@ -1,6 +1,7 @@
 package codec_test
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -76,4 +77,32 @@ func ExampleAppendEncode() {
 	// Output:
 	// c1 01 01 00 {"last":"0.1234"}
 	// c1 01 01 00 {"last":"0.1235"}
+}
+
+func ExampleEnvelope() {
+	keys, err := codec.NewKeyring(codec.Key{ID: "k1", Secret: make([]byte, 32)}) // use a random key
+	if err != nil {
+		panic(err)
+	}
+	env, err := codec.NewEnvelope(codec.Compression{Algorithm: codec.Zstd}, keys)
+	if err != nil {
+		panic(err)
+	}
+	const key = "qrl:v1:ohlcv:QRL/USDT" // the store key: the ciphertext is bound to it
+	closes := make([]float64, 500)
+	b, err := env.Encode(codec.JSON, closes, codec.Meta{}, key)
+	if err != nil {
+		panic(err)
+	}
+	var back []float64
+	m, err := env.Decode(b, &back, key)
+	fmt.Println(len(back), m.Compression, m.KeyID, err)
+
+	_, err = env.Decode(b, &back, "qrl:v1:ohlcv:QRL/BTC") // moved to another key
+	fmt.Println(errors.Is(err, codec.ErrCorrupt))
+	fmt.Println(env) // no key material
+	// Output:
+	// 500 zstd k1 <nil>
+	// true
+	// compression zstd:512, encryption k1 (fingerprint e495a440)
 }

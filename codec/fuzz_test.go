@@ -7,17 +7,29 @@ import (
 	"time"
 )
 
-// FuzzDecode feeds arbitrary bytes to Decode: it must never panic, and must either decode or report
-// ErrCorrupt. Run it longer with: go test -run '^$' -fuzz FuzzDecode ./codec/
+// FuzzDecode feeds arbitrary bytes to Decode and to an Envelope's Decode (with keys, so the compressed
+// and encrypted header fields and payloads are reached): neither may panic, and each must either decode
+// or report ErrCorrupt. Run it longer with: go test -run '^$' -fuzz FuzzDecode ./codec/
 func FuzzDecode(f *testing.F) {
+	const fuzzKey = "qrl:v1:fuzz:key"
 	value := sampleEverything(f)
+	keys := testKeyring(f, "k1", "k2")
+	writers := []*Envelope{nil}
+	for _, a := range []Algorithm{Zstd, S2} {
+		writers = append(writers, testEnvelope(f, Compression{Algorithm: a, MinSize: 1}, nil),
+			testEnvelope(f, Compression{Algorithm: a, MinSize: 1}, keys))
+	}
+	writers = append(writers, testEnvelope(f, Compression{}, keys))
+	reader := testEnvelope(f, Compression{}, keys)
 	for _, c := range codecs {
 		for _, v := range []any{value, sampleCandles(f, 2), map[string]any{"a": []any{1, "b", nil}}, 1, "s", nil} {
-			b, err := EncodeMeta(c, v, Meta{WrittenAt: time.Unix(1700000000, 0)})
-			if err != nil {
-				f.Fatal(err)
+			for _, w := range writers {
+				b, err := w.Encode(c, v, Meta{WrittenAt: time.Unix(1700000000, 0)}, fuzzKey)
+				if err != nil {
+					f.Fatal(err)
+				}
+				f.Add(b)
 			}
-			f.Add(b)
 		}
 	}
 	plain, _ := EncodePlainJSON(value)
@@ -28,19 +40,24 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Corruption is a property of the bytes, a type mismatch one of the target: bytes that decode
 		// into `any` are never corrupt for another target.
-		var generic any
-		_, genericErr := Decode(data, &generic)
-		targets := []any{new(everything), new([]candle), new(map[string]any), new(node), new(time.Time)}
-		for _, v := range targets {
-			_, err := Decode(data, v)
-			switch {
-			case err == nil, errors.Is(err, ErrTypeMismatch) && !errors.Is(err, ErrCorrupt):
-			case errors.Is(err, ErrCorrupt):
-				if genericErr == nil {
-					t.Fatalf("Decode(% x) into %T: %v, but the bytes decode into any: want a type mismatch", data, v, err)
+		for _, decode := range []func([]byte, any) (Meta, error){
+			Decode,
+			func(data []byte, v any) (Meta, error) { return reader.Decode(data, v, fuzzKey) },
+		} {
+			var generic any
+			_, genericErr := decode(data, &generic)
+			targets := []any{new(everything), new([]candle), new(map[string]any), new(node), new(time.Time)}
+			for _, v := range targets {
+				_, err := decode(data, v)
+				switch {
+				case err == nil, errors.Is(err, ErrTypeMismatch) && !errors.Is(err, ErrCorrupt):
+				case errors.Is(err, ErrCorrupt):
+					if genericErr == nil {
+						t.Fatalf("Decode(% x) into %T: %v, but the bytes decode into any: want a type mismatch", data, v, err)
+					}
+				default:
+					t.Fatalf("Decode(% x) into %T: err = %v, want nil, ErrCorrupt or ErrTypeMismatch", data, v, err)
 				}
-			default:
-				t.Fatalf("Decode(% x) into %T: err = %v, want nil, ErrCorrupt or ErrTypeMismatch", data, v, err)
 			}
 		}
 		if _, err := ReadMeta(data); err != nil && !errors.Is(err, ErrCorrupt) {
