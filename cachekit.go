@@ -17,15 +17,20 @@
 //   - What Get, GetMany and Fetch return is the caller's own on every backend; View is the explicit,
 //     shared, read-only opt-in.
 //   - A value that cannot be encoded is an error wrapping codec.ErrEncode, never a panic.
+//   - With WithCompression and WithEncryptionKeys (CACHE_COMPRESSION, CACHEKIT_ENCRYPTION_KEYS) values are
+//     compressed, then encrypted with AES-256-GCM bound to their full key; values written before either
+//     was turned on stay readable. An encrypted value that names an unknown key or does not authenticate
+//     (changed bytes, copied from another key) is corrupt: deleted, counted, a miss. Keys never appear in
+//     errors, String forms or Stats.
 //   - Invalidation (DeletePattern, ClearAll, ClearSymbol) never reaches outside the keyspace.
 //   - After Close, every method returns an error wrapping ErrClosed.
 //   - A loader that panics (Fetch, Warm) is an error wrapping ErrLoaderPanic, never a crash.
 //
 // Configuration has one precedence rule, for New, Open, OpenEnv and the cachekit CLI alike (see
-// Labeled): a setting (namespace, version, codec, plain_json, ttl, ttl per kind) may be given by a Go
-// option or CLI flag, by the store URL's query (?namespace=) and by the environment (REDIS_NAMESPACE);
-// every source that gives it must give the same value, and two that differ are an error wrapping
-// ErrConflict that names both. A setting no source gives takes its default.
+// Labeled): a setting (namespace, version, codec, plain_json, compression, encryption keys, ttl, ttl per
+// kind) may be given by a Go option or CLI flag, by the store URL's query (?namespace=) and by the
+// environment (REDIS_NAMESPACE); every source that gives it must give the same value, and two that
+// differ are an error wrapping ErrConflict that names both. A setting no source gives takes its default.
 //
 // # Read-through: Fetch, FetchResult, FetchMany, WriteThrough
 //
@@ -86,6 +91,7 @@ type Cache struct {
 	decoded    store.DecodedCache // st's decoded-form cache, or nil
 	ks         keyspace.Keyspace
 	codec      codec.Codec
+	env        *codec.Envelope // compression and encryption (sealing.go); nil for neither
 	plainJSON  bool
 	defaultTTL time.Duration
 	kindTTL    map[string]time.Duration
@@ -123,10 +129,15 @@ func New(s store.Store, opts ...Option) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cachekit: %w", &keyError{err})
 	}
+	env, err := o.envelope()
+	if err != nil {
+		return nil, err
+	}
 	c := &Cache{
 		st:         s,
 		ks:         ks,
 		codec:      o.codec,
+		env:        env,
 		plainJSON:  o.plainJSON,
 		defaultTTL: o.defaultTTL,
 		kindTTL:    o.kindTTL,

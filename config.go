@@ -49,6 +49,11 @@ type Config struct {
 	Policies   map[string]Policy        // Fetch policy by kind; replaces the built-in one
 	Policy     *Policy                  // Fetch policy of other kinds; nil = default (the zero Policy)
 
+	// Compression of new values (CACHE_COMPRESSION); the zero value is none.
+	Compression codec.Compression
+	// EncryptionKeys (CACHEKIT_ENCRYPTION_KEYS), nil for none. Printing it shows ids, never keys.
+	EncryptionKeys *codec.Keyring
+
 	sources map[string]string // setting → the source that gave it ("REDIS_NAMESPACE=bot")
 }
 
@@ -57,7 +62,7 @@ func ConfigFromEnv() (Config, error) { return ConfigFromLookup(os.LookupEnv) }
 
 // ConfigFromLookup reads the configuration through lookup (os.LookupEnv in production, a map in tests).
 // An invalid value is an error naming the variable and what it accepts. Cache options in REDIS_URL's
-// query (namespace, version, codec, ttl, plain_json) are settings like the variables and follow the same
+// query (namespace, version, codec, compression, ttl, plain_json) are settings like the variables and follow the same
 // rule (see Labeled): REDIS_URL=redis://h/0?namespace=foo with REDIS_NAMESPACE=bar is an error naming
 // both; with REDIS_NAMESPACE unset or equal, the namespace is foo.
 func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
@@ -97,6 +102,20 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 		}
 		opts = append(opts, Labeled(EnvPlainJSON+"="+v, withPlainJSON(on)))
 	}
+	if v := get(EnvCompression); v != "" {
+		comp, err := codec.ParseCompression(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("cachekit: %s: %w", EnvCompression, err)
+		}
+		opts = append(opts, Labeled(EnvCompression+"="+v, WithCompression(comp)))
+	}
+	if v := get(EnvEncryptionKeys); v != "" {
+		kr, err := codec.ParseKeyring(v) // its errors name ids, never keys
+		if err != nil {
+			return Config{}, fmt.Errorf("cachekit: %s: %w", EnvEncryptionKeys, err)
+		}
+		opts = append(opts, Labeled(EnvEncryptionKeys, WithEncryptionKeys(kr))) // the label never shows the value
+	}
 	if v := get(EnvTTL); v != "" {
 		d, err := ParseTTL(v)
 		if err != nil {
@@ -131,6 +150,9 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if err := o.apply(opts); err != nil {
 		return Config{}, err
 	}
+	if err := o.checkSealing(); err != nil {
+		return Config{}, err
+	}
 	cfg.fill(o)
 
 	switch d := strings.ToLower(get(EnvDriver)); d {
@@ -163,6 +185,10 @@ func (cfg *Config) fill(o options) {
 			cfg.Codec = o.codec.Name()
 		case setting == "plain_json":
 			cfg.PlainJSON = o.plainJSON
+		case setting == "compression":
+			cfg.Compression = o.compression
+		case setting == "encryption_keys":
+			cfg.EncryptionKeys = o.keys
 		case setting == "ttl":
 			cfg.DefaultTTL = o.defaultTTL
 		case strings.HasPrefix(setting, "ttl."):
@@ -258,6 +284,12 @@ func (cfg Config) Options() ([]Option, error) {
 	}
 	if _, given := cfg.sources["plain_json"]; given || cfg.PlainJSON {
 		opts = append(opts, Labeled(label("plain_json", "PlainJSON"), withPlainJSON(cfg.PlainJSON)))
+	}
+	if _, given := cfg.sources["compression"]; given || cfg.Compression != (codec.Compression{}) {
+		opts = append(opts, Labeled(label("compression", "Compression"), WithCompression(cfg.Compression)))
+	}
+	if cfg.EncryptionKeys != nil {
+		opts = append(opts, Labeled(label("encryption_keys", "EncryptionKeys"), WithEncryptionKeys(cfg.EncryptionKeys)))
 	}
 	if cfg.DefaultTTL != 0 {
 		opts = append(opts, Labeled(label("ttl", "DefaultTTL"), WithDefaultTTL(cfg.DefaultTTL)))

@@ -142,7 +142,7 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 		}
 		c.counts.coalesced.Add(1)
 		var own T
-		if _, err := codec.Decode(bk.fl.data, &own); err != nil {
+		if _, err := c.decode(bk.fl.data, &own, bk.full); err != nil {
 			b.fail(bk, opErr("fetch_many", bk.rel, err))
 			continue
 		}
@@ -204,7 +204,7 @@ func (b *batch[T]) read(ctx context.Context) error {
 			continue
 		}
 		var v T
-		m, err := codec.Decode(data, &v)
+		m, err := c.decode(data, &v, bk.full)
 		if err != nil {
 			_ = c.decodeFailed(ctx, "fetch_many", bk.rel, bk.full, &v, err)
 			continue
@@ -330,7 +330,7 @@ func (b *batch[T]) recheck(keys []*batchKey[T]) []*batchKey[T] {
 	for _, bk := range keys {
 		if data, ok := raw[bk.full]; ok {
 			var v T
-			if m, err := codec.Decode(data, &v); err == nil && !m.SoftExpiry.IsZero() && job.usable(m) {
+			if m, err := b.c.decode(data, &v, bk.full); err == nil && !m.SoftExpiry.IsZero() && job.usable(m) {
 				bk.fl.finish(v, data, m, nil)
 				continue
 			}

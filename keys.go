@@ -22,6 +22,7 @@ import (
 type lookup struct {
 	buf  []byte
 	dst  any                // Get's destination while View runs
+	env  *codec.Envelope    // the Cache's envelope while View runs
 	err  error              // decode's error, reported by the callback
 	meta codec.Meta         // the decoded value's envelope metadata
 	view func([]byte) error // l.decode, bound once
@@ -40,7 +41,7 @@ const maxPooledKey = 256
 // keeps; see codec's aliasing tests) and records a decode error for the Cache rather than returning it,
 // so that no store can mistake it for one of its own.
 func (l *lookup) decode(data []byte) error {
-	l.meta, l.err = decodeInto(data, l.dst)
+	l.meta, l.err = decodeInto(l.env, data, l.dst, unsafe.String(unsafe.SliceData(l.buf), len(l.buf)))
 	return nil
 }
 
@@ -49,7 +50,7 @@ func (l *lookup) release() {
 	if cap(l.buf) > maxPooledKey {
 		return
 	}
-	l.dst, l.err, l.meta = nil, nil, codec.Meta{}
+	l.dst, l.env, l.err, l.meta = nil, nil, nil, codec.Meta{}
 	lookups.Put(l)
 }
 

@@ -27,7 +27,10 @@ func leaseInstances(t *testing.T, rawURL, ns string, n int, p cachekit.Policy) [
 		if err != nil {
 			t.Fatal(err)
 		}
-		caches[i] = newCacheOver(t, s, cachekit.WithNamespace(ns), cachekit.WithDefaultPolicy(p))
+		// 250 callers per instance queue for 20 pool connections: the fetch read timeout must not give
+		// their first read up (a failed read loads without a lease, by design: the store looks hung).
+		caches[i] = newCacheOver(t, s, cachekit.WithNamespace(ns), cachekit.WithDefaultPolicy(p),
+			cachekit.WithFetchReadTimeout(5*time.Second))
 	}
 	return caches
 }

@@ -2,8 +2,6 @@ package cachekit
 
 import (
 	"context"
-
-	"github.com/cachekit/cachekit/codec"
 )
 
 // GetMany decodes the values of the relative keys that are present into a map keyed by relative key;
@@ -29,7 +27,7 @@ func GetMany[T any](ctx context.Context, c *Cache, keys []string) (map[string]T,
 	out := make(map[string]T, len(raw))
 	for f, data := range raw {
 		var v T
-		if _, err := codec.Decode(data, &v); err != nil { // v is fresh: nothing to keep untouched
+		if _, err := c.decode(data, &v, f); err != nil { // v is fresh: nothing to keep untouched
 			_ = c.decodeFailed(ctx, "get_many", rel[f], f, &v, err)
 			continue
 		}

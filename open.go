@@ -17,11 +17,14 @@ import (
 // redis+sentinel://, redis+cluster:// (store/redis), tiered:// (store/tiered).
 //
 // Cache options may be given in the URL's query and are removed before the store sees it: namespace,
-// version, codec (json|msgpack), ttl (default TTL, seconds or a duration), plain_json (true|false),
+// version, codec (json|msgpack), compression (none|zstd|s2, optionally :minbytes), ttl (default TTL,
+// seconds or a duration), plain_json (true|false),
 // policy (Fetch's default policy) and policy.<kind> (one kind's, over its built-in policy), both in
 // ParsePolicy's text form. Each may appear once. They and opts follow one precedence rule (see Labeled): a URL option and a Go option
 // that disagree are an error naming both. Every other query option belongs to the store, which receives
-// it exactly as written and rejects unknown ones with ErrInvalidURL.
+// it exactly as written and rejects unknown ones with ErrInvalidURL. Encryption keys are never taken
+// from a URL (URLs are logged and shown): an encryption_keys option is an error that does not repeat
+// its value; use CACHEKIT_ENCRYPTION_KEYS or WithEncryptionKeys.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
 	storeURL, urlOpts, err := splitCacheOptions(rawURL, "URL option ")
 	if err != nil {
@@ -31,6 +34,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
 	probe := newOptions()
 	all := append(urlOpts, opts...)
 	if err := probe.apply(all); err != nil {
+		return nil, err
+	}
+	if err := probe.checkSealing(); err != nil {
 		return nil, err
 	}
 	s, err := store.Open(ctx, storeURL)
@@ -46,7 +52,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
 }
 
 // cacheURLOptions are the query options Open takes for the Cache.
-var cacheURLOptions = map[string]bool{"namespace": true, "version": true, "codec": true, "ttl": true, "plain_json": true}
+var cacheURLOptions = map[string]bool{"namespace": true, "version": true, "codec": true, "compression": true, "ttl": true, "plain_json": true}
 
 // splitCacheOptions takes the Cache's own options out of a store URL's query and returns the URL the
 // store gets, with the rest of the query byte for byte as written (an unescaped nested URL in a
@@ -72,6 +78,10 @@ func splitCacheOptions(rawURL, labelPrefix string) (string, []Option, error) {
 		value, err2 := url.QueryUnescape(rawValue)
 		if err := errors.Join(err1, err2); err != nil {
 			return "", nil, fmt.Errorf("%w: query option %q: %v", ErrInvalidURL, rawName, err)
+		}
+		if isKeyOption(name) { // refused before anything can echo the value
+			return "", nil, fmt.Errorf("%w: option %q: encryption keys are not accepted in a URL; use %s or WithEncryptionKeys",
+				ErrInvalidURL, name, EnvEncryptionKeys)
 		}
 		if !cacheURLOptions[name] && name != "policy" && !strings.HasPrefix(name, "policy.") {
 			kept = append(kept, pair)
@@ -110,6 +120,12 @@ func cacheURLOption(name, value string) (Option, error) {
 			return nil, fmt.Errorf("%w: option codec: %w", ErrInvalidURL, err)
 		}
 		return WithCodec(c), nil
+	case "compression":
+		comp, err := codec.ParseCompression(value)
+		if err != nil {
+			return nil, fmt.Errorf("%w: option compression: %w", ErrInvalidURL, err)
+		}
+		return WithCompression(comp), nil
 	case "ttl":
 		d, err := ParseTTL(value)
 		if err != nil {

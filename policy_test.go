@@ -78,8 +78,10 @@ func forEachPolicyStore(t *testing.T, p cachekit.Policy, fn func(t *testing.T, c
 	for name, open := range policyStores() {
 		t.Run(name, func(t *testing.T) {
 			clock := newFakeClock()
+			// The policy rules, not the fetch read timeout (faults_test.go), are under test: a burst of
+			// concurrent callers queued for the pool must not fall back to their loaders.
 			c := newCacheOver(t, open(t), cachekit.WithNamespace(redistest.Namespace(t)),
-				cachekit.WithClock(clock.Now), cachekit.WithDefaultPolicy(p))
+				cachekit.WithClock(clock.Now), cachekit.WithDefaultPolicy(p), cachekit.WithFetchReadTimeout(5*time.Second))
 			fn(t, c, clock)
 			c.Close() // ends loads still blocked on a source that a failing test never answered
 		})

@@ -47,7 +47,7 @@ func (c *Cache) get(ctx context.Context, op, key string, dst any) (codec.Meta, e
 		}
 		return codec.Meta{}, err
 	}
-	m, err := decodeInto(data, dst)
+	m, err := decodeInto(c.env, data, dst, full)
 	if err != nil {
 		return codec.Meta{}, c.decodeFailed(ctx, op, key, full, dst, err)
 	}
@@ -61,7 +61,7 @@ func (c *Cache) getView(ctx context.Context, vw store.Viewer, op, key string, ds
 	if err != nil {
 		return codec.Meta{}, err
 	}
-	l.dst = dst
+	l.dst, l.env = dst, c.env
 	if err := vw.View(ctx, full, l.view); err != nil {
 		// A store error (l.view never returns one). It may alias l's buffer, so l is not released.
 		if isMiss(err) {
@@ -80,11 +80,12 @@ func (c *Cache) getView(ctx context.Context, vw store.Viewer, op, key string, ds
 	return m, nil
 }
 
-// decodeInto decodes data into dst (a checked, non-nil pointer) through a fresh value of dst's type,
-// so that a failed decode leaves dst exactly as it was (a decoder fills a struct field by field).
-func decodeInto(data []byte, dst any) (codec.Meta, error) {
+// decodeInto decodes data, stored under the full key, into dst (a checked, non-nil pointer) through a
+// fresh value of dst's type, so that a failed decode leaves dst exactly as it was (a decoder fills a
+// struct field by field).
+func decodeInto(env *codec.Envelope, data []byte, dst any, full string) (codec.Meta, error) {
 	tmp := reflect.New(reflect.TypeOf(dst).Elem())
-	m, err := codec.Decode(data, tmp.Interface())
+	m, err := env.Decode(data, tmp.Interface(), full)
 	if err != nil {
 		return codec.Meta{}, err
 	}

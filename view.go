@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cachekit/cachekit/codec"
+	"github.com/cachekit/cachekit/store"
 )
 
 // View returns the value stored under the relative key decoded as T, like Get, but the result MAY SHARE
@@ -19,8 +20,9 @@ import (
 //
 // On a store.DecodedCache (the memory backend, and the tiered backend when its L1 is one) a hot key is
 // decoded once per write: later Views of the same key and T return the kept form without decoding,
-// copying the key or allocating. Writes replace the entry and its form, so View is never staler than
-// Get. On any other store View is Get into a fresh T. A miss, an expired entry and a corrupt entry (which
+// copying the key or allocating (with encryption keys too: the first View after a write decrypts under
+// the key, later ones share its result). Writes replace the entry and its form, so View is never staler
+// than Get. On any other store View is Get into a fresh T. A miss, an expired entry and a corrupt entry (which
 // View deletes) are errors wrapping ErrNotFound, a value that does not fit T one wrapping
 // ErrTypeMismatch (the entry stays); hits and misses count as Get's do.
 func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
@@ -40,7 +42,11 @@ func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 	if err != nil {
 		return zero, err
 	}
-	v, err := dc.GetDecoded(ctx, full, viewDecoder[T]{})
+	var d store.Decoder = viewDecoder[T]{}
+	if c.env.Keys() != nil {
+		d = sealedViewDecoder[T]{c.env} // encrypted values need the key to decode (sealing.go)
+	}
+	v, err := dc.GetDecoded(ctx, full, d)
 	if err != nil {
 		var de *decodeError
 		if errors.As(err, &de) {
@@ -53,6 +59,17 @@ func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 			c.counts.misses.Add(1)
 		}
 		return zero, err
+	}
+	if f, ok := v.(*sealedForm[T]); ok {
+		t, err := f.get(c.env, full)
+		if err != nil {
+			full = ownKey(full)
+			l.release()
+			return zero, c.decodeFailed(ctx, "view", key, full, &zero, err)
+		}
+		l.release()
+		c.counts.hits.Add(1)
+		return t, nil
 	}
 	l.release()
 	t, ok := v.(T)

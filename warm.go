@@ -131,7 +131,7 @@ func (c *Cache) cachedKeys(ctx context.Context, items []WarmItem) (map[string]st
 			continue
 		}
 		// Any well-formed value counts as cached (Warm's loaders are untyped); corrupt bytes do not.
-		if _, err := codec.Decode(data, new(any)); errors.Is(err, codec.ErrCorrupt) {
+		if _, err := c.decode(data, new(any), f); errors.Is(err, codec.ErrCorrupt) {
 			_ = c.decodeFailed(ctx, "warm", rel, f, new(any), err)
 			continue
 		}

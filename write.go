@@ -103,7 +103,7 @@ func (c *Cache) encodeMeta(op, key string, v any, m codec.Meta) ([]byte, error) 
 	if c.plainJSON {
 		data, err = codec.EncodePlainJSON(v)
 	} else {
-		data, err = codec.EncodeMeta(c.codec, v, m)
+		data, err = c.seal(key, v, m)
 	}
 	if err != nil {
 		c.counts.encodeErrors.Add(1)
