@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"sync"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -14,12 +15,46 @@ func (s *Store) forEachNode(ctx context.Context, fn func(ctx context.Context, no
 	if s.cluster == nil {
 		return fn(ctx, s.client)
 	}
-	return s.cluster.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
-		if err := fn(ctx, c); err != nil {
-			return &nodeError{addr: c.Options().Addr, err: err}
+	masters, err := s.masters(ctx)
+	if err != nil {
+		return err
+	}
+	errs := make(chan error, len(masters))
+	for _, c := range masters {
+		go func() {
+			if err := fn(ctx, c); err != nil {
+				errs <- &nodeError{addr: c.Options().Addr, err: err}
+				return
+			}
+			errs <- nil
+		}()
+	}
+	var first error
+	for range masters {
+		if err := <-errs; err != nil && first == nil {
+			first = err
 		}
+	}
+	return first
+}
+
+// masters returns the Cluster's master clients. Only a client's first call loads the slot map (later
+// reloads run in the background), and that load is bounded by one call budget here, so that fn's own
+// round trips, each with a budget of its own (Scan, DeletePattern), are not charged for it.
+func (s *Store) masters(ctx context.Context) ([]*goredis.Client, error) {
+	bctx, cancel := s.bound(ctx)
+	defer cancel()
+	var (
+		mu  sync.Mutex
+		out []*goredis.Client
+	)
+	err := s.cluster.ForEachMaster(bctx, func(_ context.Context, c *goredis.Client) error {
+		mu.Lock()
+		out = append(out, c)
+		mu.Unlock()
 		return nil
 	})
+	return out, err
 }
 
 // getManyCluster reads keys with pipelined GETs: go-redis groups a Cluster pipeline by node and sends

@@ -47,11 +47,112 @@
 //	stats_max_age=1s      how long Stats reuses INFO figures; 0 to always fetch (Options.StatsMaxAge)
 //	sentinel_auth=false   Sentinel URLs only: send the user info to the sentinels too
 //	auto_pipeline=false   batch concurrent single-key calls (Options.AutoPipeline; see Auto-pipelining)
+//	call_timeout=D        time budget of one call (Options.CallTimeout; default (1+max_retries) × the
+//	                      longest of dial_timeout, read_timeout, write_timeout: 1s; see Time budget)
+//	breaker_failures=5    consecutive failures that open an endpoint's circuit breaker; 0 turns the
+//	                      breakers off (Options.BreakerFailures; see Circuit breaker)
+//	breaker_probe=25ms    how often an open breaker checks its endpoint (Options.BreakerProbe)
 //
 // Durations take a unit ("250ms", "2s"). Context deadlines are always honoured (go-redis'
 // ContextTimeoutEnabled), and each retry dials once with a backoff of 8–64 ms, so a stopped Redis costs
-// a call about (1+max_retries) failed dials, and an unresponsive one about (1+max_retries) timeouts,
-// rather than go-redis' default of seconds.
+// a call about (1+max_retries) failed dials, and an unresponsive one at most its time budget, rather
+// than go-redis' default of seconds.
+//
+// # Time budget
+//
+// Every call is bounded by one budget, Options.CallTimeout: by default (1 + max_retries) × the longest
+// of the dial, read and write timeouts (1 s with the URL defaults: 500 ms timeouts, max_retries=1), the
+// whole of go-redis' work for the call included: waiting for a pooled connection, dialing and its
+// handshake, retries and their backoff, and on a Cluster the redirects and the node retries. The Store
+// gives the call a context deadline that far ahead (unless the caller's context ends sooner); past it
+// the call fails with an error wrapping store.ErrUnavailable (not the caller's
+// context.DeadlineExceeded, which is reported only when the caller's own deadline ran out). This holds
+// for single commands and pipelines alike (GetWithTTL, GetMany, GetManyWithTTL, SetMany, Stats, Ping,
+// Delete): without it go-redis retries a timed-out pipeline on a new connection whose handshake times
+// out too, about four read timeouts in all. Scan, DeletePattern and a Delete of more than
+// Options.DeleteBatch keys on one node make one round trip per page or batch: each round trip has the
+// budget (a Cluster's first slot-map load too), the call as a whole only the caller's context. Budget
+// reports the figure.
+//
+// A client given to New: the budget derives from its options the same way (0, no budget of its own,
+// when it has no read or write timeout). go-redis applies a context deadline to its sockets only with
+// ContextTimeoutEnabled: without it a read already waiting runs to its ReadTimeout, so a call may
+// overrun the budget by one read timeout; its pool wait, dials and retries still stop at the deadline.
+//
+// # Circuit breaker
+//
+// The Store keeps one circuit breaker per Redis endpoint: the server of a single-node client; the
+// master of a Sentinel-managed client (named "master NAME via sentinel ...": it follows failovers, since
+// every connection, the probe's included, asks the sentinels for the current master); each node of a
+// Cluster, named by its address (so keys on the other masters keep being served while one master's
+// breaker is open). It is a go-redis hook on the node's client, so it guards every command sent through
+// the client, Client() included, and sees each call once around go-redis' own retries (on a Cluster the
+// cluster client's retries and redirects reach the node again and count each).
+//
+//   - Closed: calls go through. breaker_failures (default 5) consecutive failed calls open it. A
+//     failure is a call that got no answer: refused, reset or broken connection, EOF, a timeout, a pool
+//     wait that timed out, no sentinel answering, or a call ended by its context's deadline (the
+//     budget's or the caller's). Any reply is a success, error replies included (redis.Nil, WRONGTYPE,
+//     OOM, MOVED, NOAUTH/NOPERM, LOADING): the server answered at once, so skipping it would save no
+//     time. A cancelled call and a closed client count as neither.
+//   - Open: every call that needs the endpoint fails at once, without network I/O, with an
+//     *store.OpError wrapping a *CircuitOpenError: it matches store.ErrCircuitOpen and
+//     store.ErrUnavailable, names the endpoint and carries the failure that opened the breaker. A
+//     write refused this way was not sent. Calls already in flight finish within their budget. A
+//     probe checks the endpoint every breaker_probe (25 ms): a PING on a connection of its own, dialed
+//     as the client dials but outside its pool, kept across checks with one PING outstanding (a
+//     paused server answers it the moment it runs again). A reply within four probe intervals (at
+//     least 50 ms) moves the breaker to half-open; no caller ever waits for a probe.
+//   - Half-open: calls go through; the first success, a caller's or the probe's next PING (sent at
+//     once), closes the breaker; the first failure opens it again. A failure of a call that began
+//     before the breaker last opened is ignored.
+//
+// So a breaker closes within about one probe interval plus two round trips of Redis answering again
+// (measured: a few ms after a SIGSTOP pause ends, ~20 ms after a restart). Every change is reported to
+// the functions registered with WatchBreakers (store.BreakerWatcher) in order, from a goroutine of the
+// Store, and Stats.Breakers shows each breaker's state, since when, how often it opened and how many
+// calls it refused; Stats answers while breakers are open (the breaker rows come from memory, the server
+// figures fail at once).
+//
+// Why not sony/gobreaker: its open state turns half-open only when its timeout has passed and a real
+// request arrives, and that request is the probe: a caller pays the timeout of a still-dead server,
+// and each such probe is one more failed dial for go-redis' pool (below). It has no way to report an
+// outside probe's result, calls its state-change callback inside the request that caused the change,
+// under its mutex, and takes that mutex twice per request. The breaker here costs a few atomic
+// operations and one small allocation (the context mark that keeps a connection's handshake from
+// counting twice) per call: about 100 ns (BenchmarkBreakerHook), against a GET round trip of tens of
+// microseconds (BenchmarkGetBreaker shows no difference beyond the noise).
+//
+// Pub/sub connections (Subscribe, used by store/tiered's invalidation) stay outside the breaker: they
+// have their own loss detection and re-subscribe with backoff. Publish is an ordinary command and goes
+// through it.
+//
+// # go-redis' dial back-off, and what remains
+//
+// go-redis v9.23's pool has a dial breaker of its own: after PoolSize failed dials (in total: a
+// successful dial does not reset the count) every dial fails at once with the last error, until a
+// background dial, tried once a second, succeeds. After a Redis restart calls would go on failing for
+// up to a second after the server answers. With the breaker on, the hook hands the pool a failed dial
+// as a connection whose reads and writes fail with the dial's error: the pool never counts it, the
+// caller sees the same error (go-redis retries it as a dial error), and the breaker, which stops calls
+// to a dead endpoint, limits the dial rate instead. Measured (TestRecoveryAfterRestart): the first call
+// is served ~20 ms after a restarted Redis answers, against ~0.5–0.8 s through go-redis' back-off
+// (breaker_failures=0). What remains: dials that go-redis makes outside a call (min_idle_conns
+// refilling the pool) fail into the pool as such connections and are dropped at their first use; pub/sub
+// connections are dialed the same way and re-subscribe on their own schedule; with the breakers off,
+// go-redis' back-off applies as before. A Cluster node that leaves the cluster while its breaker is
+// open keeps being probed (one connection, a PING at a time) until the Store is closed. The hook stays on a client given to New after Close (letting
+// every command through), so that client keeps the workaround.
+//
+// # Outcome of a failed write
+//
+// A Set, SetMany, Add or Delete that failed with store.ErrUnavailable (a timeout, a broken connection)
+// may still have been applied, or may be applied later: Redis runs a command it has read even when the
+// reply never reaches the caller, and a paused server runs the commands queued on its connections when
+// it resumes, after the call has returned its error. The caller must treat the outcome of such a
+// write as unknown (read it back, or write again). A write that failed with store.ErrCircuitOpen was
+// not sent and was not applied. A write whose call returned the caller's context error is unknown
+// likewise.
 //
 // # Behaviour
 //
@@ -65,7 +166,9 @@
 // Errors are *store.OpError values: a miss wraps store.ErrNotFound; an unreachable or unresponsive server
 // wraps store.ErrUnavailable and names the address (see UnavailableError); a refused password (WRONGPASS,
 // NOAUTH) or an ACL denial (NOPERM) wraps store.ErrDenied and names the address, never the password (see
-// DeniedError); a cancelled or expired context wraps the context's error; a closed Store wraps
+// DeniedError); a call skipped by an open circuit breaker wraps store.ErrCircuitOpen and
+// store.ErrUnavailable and names the endpoint (see CircuitOpenError); a cancelled or expired context
+// wraps the context's error; a closed Store wraps
 // store.ErrClosed; an OOM refusal under noeviction wraps store.ErrNotStored; the empty key is refused
 // with store.ErrInvalidKey before anything is sent (store.CheckKey).
 //

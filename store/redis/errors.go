@@ -100,6 +100,11 @@ func (s *Store) classify(ctx context.Context, err error) error {
 		// Close ran while the call was in flight (its connection was closed under it), or a caller closed
 		// the client it gave to New.
 		return fmt.Errorf("%w: %s", store.ErrClosed, causeText(err))
+	case errors.As(err, new(*CircuitOpenError)):
+		// The breaker skipped the call: it names its endpoint, and matches ErrCircuitOpen and ErrUnavailable.
+		var coe *CircuitOpenError
+		errors.As(err, &coe)
+		return coe
 	case goredis.IsOOMError(err):
 		// maxmemory reached under noeviction: the write was refused, the closest sentinel is ErrNotStored.
 		return fmt.Errorf("%w: %s", store.ErrNotStored, causeText(err))

@@ -54,3 +54,21 @@ func ExampleNew() {
 	defer s.Close()
 	fmt.Println(s) // redis cluster 10.0.0.1:7000,10.0.0.2:7000,10.0.0.3:7000
 }
+
+// Watching the circuit breakers: one per endpoint (per node of a Cluster). The function runs on a
+// goroutine of the Store, once per change, in order; while a breaker is open calls fail at once with an
+// error matching store.ErrCircuitOpen (and store.ErrUnavailable).
+func ExampleStore_WatchBreakers() {
+	ctx := context.Background()
+	s, err := redis.Open(ctx, "redis://localhost:6379/0?breaker_failures=5&breaker_probe=25ms")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	s.WatchBreakers(func(c store.BreakerChange) {
+		log.Printf("redis %s: breaker %v -> %v (cause: %v)", c.Endpoint, c.From, c.To, c.Cause)
+	})
+	if _, err := s.Get(ctx, "qrl:v1:ticker:QRL/USDT"); errors.Is(err, store.ErrCircuitOpen) {
+		log.Printf("skipped without waiting: %v", err) // names the endpoint
+	}
+}

@@ -23,7 +23,9 @@ func (s *Store) DeleteIfValue(ctx context.Context, key string, value []byte) (bo
 	if err := store.CheckKey(backendName, "delete_if_value", key); err != nil {
 		return false, err
 	}
-	n, err := deleteIfValue.Run(ctx, s.client, []string{key}, value).Int64()
+	bctx, cancel := s.bound(ctx)
+	defer cancel()
+	n, err := deleteIfValue.Run(bctx, s.client, []string{key}, value).Int64()
 	if err != nil {
 		return false, s.opErr(ctx, "delete_if_value", key, err)
 	}

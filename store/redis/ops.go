@@ -46,8 +46,10 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := store.CheckKey(backendName, "get", key); err != nil {
 		return nil, err
 	}
-	cmd := goredis.NewStringCmd(ctx, "get", key)
-	if err := s.do(ctx, cmd); err != nil {
+	bctx, cancel := s.boundRead(ctx)
+	defer cancel()
+	cmd := goredis.NewStringCmd(bctx, "get", key)
+	if err := s.do(bctx, cmd); err != nil {
 		if errors.Is(err, goredis.Nil) {
 			s.misses.Add(1)
 		}
@@ -78,10 +80,12 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 		out map[string][]byte
 		err error
 	)
+	bctx, cancel := s.boundRead(ctx)
+	defer cancel()
 	if s.cluster != nil {
-		out, err = s.getManyCluster(ctx, keys)
+		out, err = s.getManyCluster(bctx, keys)
 	} else {
-		out, err = s.mget(ctx, keys)
+		out, err = s.mget(bctx, keys)
 	}
 	if err != nil {
 		return nil, s.opErr(ctx, "get_many", "", err)
@@ -132,7 +136,9 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	if err != nil {
 		return err
 	}
-	if err := s.do(ctx, goredis.NewStatusCmd(ctx, setArgs(key, value, ttl, false)...)); err != nil {
+	bctx, cancel := s.bound(ctx)
+	defer cancel()
+	if err := s.do(bctx, goredis.NewStatusCmd(bctx, setArgs(key, value, ttl, false)...)); err != nil {
 		return s.opErr(ctx, "set", key, err)
 	}
 	return nil
@@ -150,9 +156,11 @@ func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
 	if len(items) == 0 {
 		return nil
 	}
-	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+	bctx, cancel := s.bound(ctx)
+	defer cancel()
+	_, err := s.client.Pipelined(bctx, func(p goredis.Pipeliner) error {
 		for _, it := range items {
-			p.Set(ctx, it.Key, it.Value, roundTTL(it.TTL))
+			p.Set(bctx, it.Key, it.Value, roundTTL(it.TTL))
 		}
 		return nil
 	})
@@ -175,8 +183,10 @@ func (s *Store) Add(ctx context.Context, key string, value []byte, ttl time.Dura
 	if err != nil {
 		return false, err
 	}
-	cmd := goredis.NewBoolCmd(ctx, setArgs(key, value, ttl, true)...) // a refusal (nil reply) reads as false
-	if err := s.do(ctx, cmd); err != nil {
+	bctx, cancel := s.bound(ctx)
+	defer cancel()
+	cmd := goredis.NewBoolCmd(bctx, setArgs(key, value, ttl, true)...) // a refusal (nil reply) reads as false
+	if err := s.do(bctx, cmd); err != nil {
 		return false, s.opErr(ctx, "add", key, err)
 	}
 	return cmd.Val(), nil
@@ -205,25 +215,33 @@ func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
 // unlink deletes keys without ever sending a command that spans slots; see Delete. One key goes
 // through the auto-pipeliner when it is on.
 func (s *Store) unlink(ctx context.Context, keys []string) (int, error) {
+	if s.cluster == nil && len(keys) > s.opts.DeleteBatch {
+		return s.unlinkBatches(ctx, s.client, keys) // one budget per batch
+	}
+	bctx, cancel := s.bound(ctx)
+	defer cancel()
 	if s.ap != nil && len(keys) == 1 {
-		cmd := goredis.NewIntCmd(ctx, "unlink", keys[0])
-		if err := s.do(ctx, cmd); err != nil {
+		cmd := goredis.NewIntCmd(bctx, "unlink", keys[0])
+		if err := s.do(bctx, cmd); err != nil {
 			return 0, err
 		}
 		return int(cmd.Val()), nil
 	}
 	if s.cluster != nil {
-		return unlinkPipelined(ctx, s.cluster, keys)
+		return unlinkPipelined(bctx, s.cluster, keys)
 	}
-	return unlinkBatches(ctx, s.client, keys, s.opts.DeleteBatch)
+	return s.unlinkBatches(bctx, s.client, keys)
 }
 
-// unlinkBatches deletes keys on one node with multi-key UNLINKs of at most batch keys each.
-func unlinkBatches(ctx context.Context, node goredis.Cmdable, keys []string, batch int) (int, error) {
+// unlinkBatches deletes keys on one node with multi-key UNLINKs of at most Options.DeleteBatch keys
+// each, every one within its own call budget.
+func (s *Store) unlinkBatches(ctx context.Context, node goredis.Cmdable, keys []string) (int, error) {
 	n := 0
 	for len(keys) > 0 {
-		m := min(batch, len(keys))
-		d, err := node.Unlink(ctx, keys[:m]...).Result()
+		m := min(s.opts.DeleteBatch, len(keys))
+		bctx, cancel := s.bound(ctx)
+		d, err := node.Unlink(bctx, keys[:m]...).Result()
+		cancel()
 		n += int(d)
 		if err != nil {
 			return n, err
@@ -242,8 +260,10 @@ func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
 	if err := store.CheckKey(backendName, "ttl", key); err != nil {
 		return 0, err
 	}
-	cmd := goredis.NewDurationCmd(ctx, time.Millisecond, "pttl", key)
-	if err := s.do(ctx, cmd); err != nil {
+	bctx, cancel := s.boundRead(ctx)
+	defer cancel()
+	cmd := goredis.NewDurationCmd(bctx, time.Millisecond, "pttl", key)
+	if err := s.do(bctx, cmd); err != nil {
 		return 0, s.opErr(ctx, "ttl", key, err)
 	}
 	d := cmd.Val()

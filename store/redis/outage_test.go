@@ -38,11 +38,12 @@ func everyCall(s *Store, k string) []namedCall {
 }
 
 // TestOutageAndRecovery stops Redis under a Store: every call fails with ErrUnavailable naming the
-// address, within the configured timeout plus a loose margin, nothing panics, and the same Store works
+// address (once the breaker has opened, ErrCircuitOpen carrying the failure that opened it), within the configured timeout plus a loose margin, nothing panics, and the same Store works
 // again once Redis is back. With auto_pipeline the single-key calls take the auto-pipeliner's path.
 func TestOutageAndRecovery(t *testing.T) {
 	t.Run("plain", func(t *testing.T) { testOutageAndRecovery(t, "") })
 	t.Run("auto_pipeline", func(t *testing.T) { testOutageAndRecovery(t, "&auto_pipeline=true") })
+	t.Run("no_breaker", func(t *testing.T) { testOutageAndRecovery(t, "&breaker_failures=0") })
 }
 
 func testOutageAndRecovery(t *testing.T, extra string) {
@@ -105,7 +106,13 @@ func testOutageAndRecovery(t *testing.T, extra string) {
 				t.Errorf("round %d: %s error %q does not name the address %s", round, c.name, err, srv.Addr)
 			}
 			var ue *UnavailableError
-			if !errors.As(err, &ue) || ue.Cause == nil {
+			var open *CircuitOpenError
+			switch {
+			case errors.As(err, &open): // the breaker opened after the first failures
+				if !errors.As(open.Cause, &ue) || ue.Cause == nil || !errors.Is(err, store.ErrCircuitOpen) {
+					t.Errorf("round %d: %s: %v: a *CircuitOpenError without the *UnavailableError that opened it", round, c.name, err)
+				}
+			case !errors.As(err, &ue) || ue.Cause == nil:
 				t.Errorf("round %d: %s error carries no *UnavailableError with a cause", round, c.name)
 			}
 			if took > bound {

@@ -60,7 +60,9 @@ func (s *Store) EnsureEvictionPolicy(ctx context.Context, policy string) error {
 		return fmt.Errorf("redis: EnsureEvictionPolicy: %w", err)
 	}
 	defer s.invalidateStats()
-	err := s.forEachNode(ctx, func(ctx context.Context, node goredis.Cmdable) error {
+	bctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.forEachNode(bctx, func(ctx context.Context, node goredis.Cmdable) error {
 		err := node.ConfigSet(ctx, "maxmemory-policy", policy).Err()
 		var rerr goredis.Error
 		if errors.As(err, &rerr) { // the server answered: a refusal, not an outage

@@ -55,7 +55,9 @@ func (s *Store) Publish(ctx context.Context, channel string, payload []byte) err
 	if channel == "" {
 		return &store.OpError{Op: "publish", Backend: backendName, Err: errEmptyChannel}
 	}
-	if err := s.client.Publish(ctx, channel, payload).Err(); err != nil {
+	bctx, cancel := s.bound(ctx)
+	defer cancel()
+	if err := s.client.Publish(bctx, channel, payload).Err(); err != nil {
 		return s.opErr(ctx, "publish", channel, err)
 	}
 	return nil

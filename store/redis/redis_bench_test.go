@@ -171,3 +171,64 @@ func BenchmarkGetParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGetBreaker measures what the circuit breaker's hook and the call budget's deadline cost on a
+// GET hit, against the same Store without them (each on a client of its own, same server):
+//
+//	go test ./store/redis -run '^$' -bench GetBreaker -benchmem -count 6
+func BenchmarkGetBreaker(b *testing.B) {
+	srv := redistest.Dedicated(b) // a loopback process: less noise than a container's port proxy
+	ctx := context.Background()
+	k, value := "bench:v1:breaker", bytes.Repeat([]byte("v"), 200)
+	for _, c := range []struct {
+		name string
+		opts Options
+	}{
+		{"breaker=off,budget=off", Options{BreakerFailures: -1, CallTimeout: -1}},
+		{"breaker=on,budget=off", Options{CallTimeout: -1}},
+		{"breaker=on,budget=on", Options{}},
+	} {
+		client := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
+		c.opts.CloseClient = true
+		s, err := New(client, c.opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		if err := s.Set(ctx, k, value, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if v, err := s.Get(ctx, k); err != nil || len(v) != 200 {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBreakerHook isolates the breaker hook's own cost per command (admission, the nesting mark,
+// judging the outcome), around a next that does nothing, against calling next directly.
+func BenchmarkBreakerHook(b *testing.B) {
+	bs := newBreakerSet(DefaultBreakerFailures, DefaultBreakerProbe)
+	defer bs.close()
+	hook := breakerHook{bs.breakerFor("bench", &goredis.Options{Addr: "bench"})}
+	next := func(context.Context, goredis.Cmder) error { return nil }
+	ctx := context.Background()
+	cmd := goredis.NewStringCmd(ctx, "get", "k")
+	b.Run("hook=off", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = next(ctx, cmd)
+		}
+	})
+	wrapped := hook.ProcessHook(next)
+	b.Run("hook=on", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = wrapped(ctx, cmd)
+		}
+	})
+}

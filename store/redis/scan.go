@@ -64,7 +64,9 @@ var errStopScan = errors.New("stop scan")
 func (s *Store) scanNode(ctx context.Context, node goredis.Cmdable, pattern string, page func([]string) error) error {
 	var cursor uint64
 	for {
-		keys, next, err := node.Scan(ctx, cursor, pattern, int64(s.opts.ScanCount)).Result()
+		bctx, cancel := s.bound(ctx)
+		keys, next, err := node.Scan(bctx, cursor, pattern, int64(s.opts.ScanCount)).Result()
+		cancel()
 		if err != nil {
 			return err
 		}
@@ -102,9 +104,11 @@ func (s *Store) DeletePattern(ctx context.Context, pattern string) (int, error) 
 			if s.cluster != nil {
 				// Through the cluster client: it routes each key to its slot's owner (the node just
 				// scanned, unless a slot is migrating) and follows MOVED/ASK.
-				n, err = unlinkPipelined(ctx, s.cluster, keys)
+				bctx, cancel := s.bound(ctx)
+				n, err = unlinkPipelined(bctx, s.cluster, keys)
+				cancel()
 			} else {
-				n, err = unlinkBatches(ctx, node, keys, s.opts.DeleteBatch)
+				n, err = s.unlinkBatches(ctx, node, keys)
 			}
 			total.Add(int64(n))
 			return err

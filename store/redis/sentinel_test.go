@@ -47,6 +47,10 @@ func testSentinelFailover(t *testing.T, opt string) {
 	if m, err := s.GetMany(ctx, []string{"sf:v1:pre0", "sf:v1:pre49"}); err != nil || len(m) != 2 {
 		t.Fatalf("GetMany before the failover = %v, %v", m, err)
 	}
+	// One breaker, for the master, named by the master's name (it follows failovers).
+	if st, err := s.Stats(ctx); err != nil || len(st.Breakers) != 1 || !strings.Contains(st.Breakers[0].Endpoint, "master "+setup.MasterName) {
+		t.Errorf("Stats.Breakers on a Sentinel client = %+v, %v; want one row naming master %s", st.Breakers, err, setup.MasterName)
+	}
 
 	sentinel := goredis.NewSentinelClient(&goredis.Options{Addr: setup.SentinelAddrs[0]})
 	defer sentinel.Close()

@@ -34,19 +34,17 @@ var unknownServerStats = serverStats{keys: -1, used: -1, peak: -1, max: -1, evic
 // not in force (see EnsureEvictionPolicy). When the server cannot be read, the error is returned with
 // the server fields at -1, and Hits and Misses still set.
 //
-// Bound: the server figures are waited for at most (1+MaxRetries) × ReadTimeout of the client, retries
-// and their backoff included (1 s with the URL defaults: read_timeout=500ms, max_retries=1), or less when
-// ctx ends sooner; past it Stats fails with an error wrapping store.ErrUnavailable. (A client given to New
-// without ContextTimeoutEnabled may overrun that by one ReadTimeout; one without a read timeout is
-// bounded by ctx only.)
+// Breakers lists the circuit breakers' states from memory: while a breaker is open the server part
+// fails at once (an error wrapping store.ErrCircuitOpen) and the rest is still reported.
+//
+// Bound: the server figures are waited for at most the Store's call budget (Budget; 1 s with the URL
+// defaults), or less when ctx ends sooner; past it Stats fails with an error wrapping
+// store.ErrUnavailable.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "stats", ""); err != nil {
 		return store.Stats{}, err
 	}
-	sctx, cancel := ctx, context.CancelFunc(func() {})
-	if s.statsTimeout > 0 {
-		sctx, cancel = context.WithTimeout(ctx, s.statsTimeout)
-	}
+	sctx, cancel := s.bound(ctx)
 	srv, err := s.serverStats(sctx)
 	cancel()
 	st := store.Stats{
@@ -60,6 +58,9 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		Evictions:      srv.evictions,
 		EvictionPolicy: srv.policy,
 		Extra:          map[string]int64{"masters": srv.masters},
+	}
+	if s.breakers != nil {
+		st.Breakers = s.breakers.stats()
 	}
 	if note := s.policyNote.Load(); note != nil {
 		st.PolicyNote = *note
@@ -137,15 +138,6 @@ func (s *Store) serverStats(ctx context.Context) (serverStats, error) {
 	sum.policy = strings.Join(names, ",")
 	s.statsCache, s.statsAt = sum, time.Now()
 	return sum, nil
-}
-
-// statsBudget is Stats' bound for a client's options: (1+maxRetries) × readTimeout, or 0 (no bound of
-// its own) when reads have no timeout.
-func statsBudget(readTimeout time.Duration, maxRetries int) time.Duration {
-	if readTimeout <= 0 {
-		return 0
-	}
-	return time.Duration(1+max(maxRetries, 0)) * readTimeout
 }
 
 // invalidateStats makes the next Stats fetch fresh figures (after a policy change, say).

@@ -29,9 +29,9 @@ func TestStatsBoundedOnSilentServer(t *testing.T) {
 	if _, err := s.Get(ctx, "stats:v1:missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Get of a missing key: %v", err)
 	}
-	bound := statsBudget(timeout, 3)
-	if bound != 4*timeout || s.statsTimeout != bound {
-		t.Fatalf("statsBudget(200ms, 3) = %v, the Store's bound %v; want 800ms both", bound, s.statsTimeout)
+	bound := callBudget(timeout, timeout, timeout, 3)
+	if bound != 4*timeout || s.Budget() != bound {
+		t.Fatalf("callBudget(200ms ×3, 3 retries) = %v, the Store's budget %v; want 800ms both", bound, s.Budget())
 	}
 
 	pause := 2 * time.Second // longer than any Stats here may take
@@ -55,8 +55,8 @@ func TestStatsBoundedOnSilentServer(t *testing.T) {
 	t.Logf("Stats of a silent server failed after %v (bound %v)", took.Round(time.Millisecond), bound)
 }
 
-// TestStatsBudget pins the documented bound for clients given to New: go-redis' defaults, and no read
-// timeout (only ctx then bounds Stats).
+// TestStatsBudget pins the documented call budget for clients given to New: go-redis' defaults, no read
+// timeout (only ctx then bounds a call), and Options.CallTimeout.
 func TestStatsBudget(t *testing.T) {
 	c := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1"})
 	defer c.Close()
@@ -64,13 +64,22 @@ func TestStatsBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := time.Duration(1+c.Options().MaxRetries) * c.Options().ReadTimeout; s.statsTimeout != want {
-		t.Errorf("bound for go-redis defaults = %v, want (1+MaxRetries) × ReadTimeout = %v", s.statsTimeout, want)
+	o := c.Options()
+	if want := time.Duration(1+o.MaxRetries) * max(o.DialTimeout, o.ReadTimeout, o.WriteTimeout); s.Budget() != want {
+		t.Errorf("budget for go-redis defaults = %v, want (1+MaxRetries) × max(dial, read, write timeouts) = %v", s.Budget(), want)
 	}
-	if got := statsBudget(0, 3); got != 0 {
-		t.Errorf("statsBudget without a read timeout = %v, want 0 (ctx only)", got)
+	if got := callBudget(time.Second, -1, -1, 3); got != 0 {
+		t.Errorf("callBudget without a read timeout = %v, want 0 (ctx only)", got)
 	}
-	if got := statsBudget(time.Second, -1); got != time.Second {
-		t.Errorf("statsBudget(1s, no retries) = %v, want 1s", got)
+	if got := callBudget(200*time.Millisecond, time.Second, time.Second, 0); got != time.Second {
+		t.Errorf("callBudget(1s, no retries) = %v, want 1s", got)
+	}
+	s2, err := New(c, Options{CallTimeout: 300 * time.Millisecond, BreakerFailures: -1})
+	if err != nil || s2.Budget() != 300*time.Millisecond {
+		t.Errorf("Options.CallTimeout=300ms: budget %v, %v", s2.Budget(), err)
+	}
+	s3, err := New(c, Options{CallTimeout: -1, BreakerFailures: -1})
+	if err != nil || s3.Budget() != 0 {
+		t.Errorf("Options.CallTimeout<0: budget %v, %v; want 0 (none)", s3.Budget(), err)
 	}
 }

@@ -51,6 +51,22 @@ type Options struct {
 	// shared with any other user of that client. See the package documentation for what changes,
 	// notably: a call whose context ends returns at once, but its command may still execute.
 	AutoPipeline bool
+
+	// BreakerFailures is how many consecutive failed calls at one endpoint open its circuit breaker
+	// (default DefaultBreakerFailures; negative: no breakers, and go-redis' own dial back-off stays as
+	// it is). See the package documentation, "Circuit breaker".
+	BreakerFailures int
+
+	// BreakerProbe is how often an open breaker checks whether its endpoint answers again (default
+	// DefaultBreakerProbe).
+	BreakerProbe time.Duration
+
+	// CallTimeout is the time budget of one call: past it the call fails with store.ErrUnavailable,
+	// whatever go-redis' retries would still try. Default (0): (1 + MaxRetries) × the longest of the
+	// client's dial, read and write timeouts (1 s with the URL defaults); negative: none, only the
+	// caller's context and the client's own timeouts bound a call. See the package documentation,
+	// "Time budget".
+	CallTimeout time.Duration
 }
 
 // Store is the Redis implementation of store.Store over a go-redis v9 UniversalClient: a single node, a
@@ -64,8 +80,10 @@ type Store struct {
 	desc    string // String(), credentials redacted
 	// endpoint names the configured address(es) in errors when the failing node is not known.
 	endpoint string
-	// statsTimeout bounds Stats' server round trips (see statsBudget); 0: only ctx bounds them.
-	statsTimeout time.Duration
+	// budget bounds each call (see bound); 0: only ctx bounds them.
+	budget time.Duration
+	// breakers is nil when Options.BreakerFailures is negative.
+	breakers *breakerSet
 
 	closed       atomic.Bool
 	hits, misses atomic.Int64
@@ -85,6 +103,12 @@ type Store struct {
 // client's auto-pipeliner (still no I/O), and fails if the client is closed or its
 // AutoPipelineOptions do not suit go-redis' deferred face. A *goredis.Ring is rejected: its shards are
 // independent servers, which SCAN-based DeletePattern cannot cover.
+//
+// Unless opts.BreakerFailures is negative, New adds a hook to the client (to each node client of a
+// Cluster, through ClusterClient.OnNewNode: nodes the client created before New get none) that puts the
+// circuit breakers in front of every command sent through it, the caller's own included, and works
+// around go-redis' dial back-off (see the package documentation). After Close the hook lets every
+// command through; it stays on the client.
 func New(client goredis.UniversalClient, opts Options) (*Store, error) {
 	if client == nil {
 		return nil, errors.New("redis: New: nil client")
@@ -100,6 +124,15 @@ func newStore(client goredis.UniversalClient, opts Options, owns bool, desc, end
 	if opts.ScanCount < 0 || opts.DeleteBatch < 0 {
 		return nil, fmt.Errorf("redis: ScanCount (%d) and DeleteBatch (%d) must not be negative", opts.ScanCount, opts.DeleteBatch)
 	}
+	if opts.BreakerProbe < 0 {
+		return nil, fmt.Errorf("redis: BreakerProbe (%v) must not be negative", opts.BreakerProbe)
+	}
+	if opts.BreakerFailures == 0 {
+		opts.BreakerFailures = DefaultBreakerFailures
+	}
+	if opts.BreakerProbe == 0 {
+		opts.BreakerProbe = DefaultBreakerProbe
+	}
 	if opts.ScanCount == 0 {
 		opts.ScanCount = DefaultScanCount
 	}
@@ -111,11 +144,11 @@ func newStore(client goredis.UniversalClient, opts Options, owns bool, desc, end
 	}
 	s := &Store{client: client, opts: opts, owns: owns, desc: desc, endpoint: endpoint}
 	s.cluster, _ = client.(*goredis.ClusterClient)
-	switch c := client.(type) {
-	case *goredis.ClusterClient:
-		s.statsTimeout = statsBudget(c.Options().ReadTimeout, c.Options().MaxRetries)
-	case *goredis.Client:
-		s.statsTimeout = statsBudget(c.Options().ReadTimeout, c.Options().MaxRetries)
+	switch {
+	case opts.CallTimeout > 0:
+		s.budget = opts.CallTimeout
+	case opts.CallTimeout == 0:
+		s.budget = clientBudget(client)
 	}
 	if opts.AutoPipeline {
 		ap, err := autoPipeliner(client)
@@ -123,6 +156,10 @@ func newStore(client goredis.UniversalClient, opts Options, owns bool, desc, end
 			return nil, err
 		}
 		s.ap = ap
+	}
+	if opts.BreakerFailures > 0 {
+		s.breakers = newBreakerSet(opts.BreakerFailures, opts.BreakerProbe)
+		s.breakers.install(client, endpoint)
 	}
 	return s, nil
 }
@@ -162,7 +199,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "ping", ""); err != nil {
 		return err
 	}
-	err := s.forEachNode(ctx, func(ctx context.Context, node goredis.Cmdable) error {
+	bctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.forEachNode(bctx, func(ctx context.Context, node goredis.Cmdable) error {
 		return node.Ping(ctx).Err()
 	})
 	if err != nil {
@@ -179,6 +218,9 @@ func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
+	if s.breakers != nil {
+		s.breakers.close()
+	}
 	if s.owns {
 		if err := s.client.Close(); err != nil && !errors.Is(err, goredis.ErrClosed) {
 			return &store.OpError{Op: "close", Backend: backendName, Err: err}
@@ -187,7 +229,19 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// WatchBreakers registers fn for every later state change of the Store's circuit breakers
+// (store.BreakerWatcher): it is called once per change, in order per breaker, from a goroutine of the
+// Store, never inside a caller's call; fn must not block (the changes of every breaker wait for it).
+// Changes made before Close are still delivered; after Close, or with the breakers off
+// (Options.BreakerFailures < 0), fn is never called.
+func (s *Store) WatchBreakers(fn func(store.BreakerChange)) {
+	if s.breakers != nil {
+		s.breakers.watch(fn)
+	}
+}
+
 var (
-	_ store.Store  = (*Store)(nil)
-	_ store.Pinger = (*Store)(nil)
+	_ store.Store          = (*Store)(nil)
+	_ store.Pinger         = (*Store)(nil)
+	_ store.BreakerWatcher = (*Store)(nil)
 )

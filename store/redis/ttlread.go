@@ -22,7 +22,9 @@ func (s *Store) GetWithTTL(ctx context.Context, key string) ([]byte, time.Durati
 	if err := store.CheckKey(backendName, "get", key); err != nil {
 		return nil, 0, err
 	}
-	get, pttl, err := s.getWithTTL(ctx, key)
+	bctx, cancel := s.boundRead(ctx)
+	defer cancel()
+	get, pttl, err := s.getWithTTL(bctx, key)
 	if err != nil && !errors.Is(err, goredis.Nil) { // Pipelined reports the first command error; a miss is Nil
 		return nil, 0, s.opErr(ctx, "get", key, err)
 	}
@@ -68,12 +70,14 @@ func (s *Store) GetManyWithTTL(ctx context.Context, keys []string) (map[string]s
 	if len(keys) == 0 {
 		return out, nil
 	}
+	bctx, cancel := s.boundRead(ctx)
+	defer cancel()
 	gets := make([]*goredis.StringCmd, len(keys))
 	pttls := make([]*goredis.DurationCmd, len(keys))
-	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+	_, err := s.client.Pipelined(bctx, func(p goredis.Pipeliner) error {
 		for i, k := range keys {
-			gets[i] = p.Get(ctx, k)
-			pttls[i] = p.PTTL(ctx, k)
+			gets[i] = p.Get(bctx, k)
+			pttls[i] = p.PTTL(bctx, k)
 		}
 		return nil
 	})

@@ -113,9 +113,18 @@ func parseURL(u *url.URL) (*config, error) {
 		DeleteBatch:  bounded(q, "delete_batch", DefaultDeleteBatch, 1, 1<<20),
 		StatsMaxAge:  q.Duration("stats_max_age", DefaultStatsMaxAge),
 		AutoPipeline: q.Bool("auto_pipeline", false),
+
+		BreakerFailures: bounded(q, "breaker_failures", DefaultBreakerFailures, 0, 1<<20),
+		BreakerProbe:    positive(q, "breaker_probe", DefaultBreakerProbe),
 	}}
 	if cfg.opts.StatsMaxAge == 0 {
 		cfg.opts.StatsMaxAge = -1 // stats_max_age=0 means "always fetch"; Options uses 0 for "default"
+	}
+	if cfg.opts.BreakerFailures == 0 {
+		cfg.opts.BreakerFailures = -1 // breaker_failures=0 turns the breakers off; Options uses 0 for "default"
+	}
+	if q.Has("call_timeout") {
+		cfg.opts.CallTimeout = positive(q, "call_timeout", 0)
 	}
 	if cfg.policy = q.String("eviction_policy", ""); cfg.policy != "" {
 		if err := validPolicy(cfg.policy); err != nil {

@@ -1,0 +1,99 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/cachekit/cachekit/internal/redistest"
+	"github.com/cachekit/cachekit/store"
+)
+
+// TestClusterBreakerPerNode: on a 3-master Cluster, one master held by DEBUG SLEEP opens its own
+// breaker (named by its address) while keys on the other masters keep being served; Stats.Breakers
+// shows one row per node, only that one open; once the master answers again its breaker closes and its
+// keys are served. (DEBUG SLEEP stands in for pausing one node's process, for which redistest has no
+// helper: the node accepts connections and answers nothing, exactly as under SIGSTOP.)
+func TestClusterBreakerPerNode(t *testing.T) {
+	cs := redistest.Cluster(t, 3)
+	s := openT(t, cs.URL+"&dial_timeout=100ms&read_timeout=100ms&write_timeout=100ms&breaker_failures=2")
+	ctx := context.Background()
+	log := watchT(s)
+	ns := redistest.Namespace(t)
+	keys := keysPerMaster(t, s, ns, cs.Addrs)
+	for _, ks := range keys {
+		for _, k := range ks {
+			if err := s.Set(ctx, k, []byte(k), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Cleanup(func() { _, _ = s.DeletePattern(context.Background(), ns+":*") })
+
+	slept := cs.Addrs[2]
+	done := debugSleep(t, slept, 1500*time.Millisecond)
+	var err error
+	for i := 0; i < 10; i++ {
+		if _, err = s.Get(ctx, keys[slept][0]); errors.Is(err, store.ErrCircuitOpen) {
+			break
+		}
+	}
+	var open *CircuitOpenError
+	if !errors.As(err, &open) || open.Endpoint != slept {
+		t.Fatalf("Get on the sleeping master: %v, want ErrCircuitOpen naming %s", err, slept)
+	}
+	for _, addr := range cs.Addrs {
+		if addr == slept {
+			continue
+		}
+		for _, k := range keys[addr] {
+			began := time.Now()
+			v, err := s.Get(ctx, k)
+			if err != nil || string(v) != k {
+				t.Errorf("Get %s on master %s while %s is open: %q, %v", k, addr, slept, v, err)
+			}
+			if took := time.Since(began); took > 50*time.Millisecond {
+				t.Errorf("Get on a healthy master took %v while another is open", took)
+			}
+		}
+	}
+	began := time.Now()
+	for range 5 {
+		if _, err := s.Get(ctx, keys[slept][1]); !errors.Is(err, store.ErrCircuitOpen) {
+			t.Errorf("Get on the open master: %v, want ErrCircuitOpen", err)
+		}
+	}
+	if took := time.Since(began); took > 50*time.Millisecond {
+		t.Errorf("5 calls to the open master took %v, want at once", took)
+	}
+	st, err := s.Stats(ctx)
+	if !errors.Is(err, store.ErrCircuitOpen) {
+		t.Errorf("Stats with one master open: %v, want ErrCircuitOpen", err)
+	}
+	if len(st.Breakers) != len(cs.Addrs) {
+		t.Errorf("Stats.Breakers has %d rows, want one per node (%d): %+v", len(st.Breakers), len(cs.Addrs), st.Breakers)
+	}
+	for _, addr := range cs.Addrs {
+		want := store.BreakerClosed
+		if addr == slept {
+			want = store.BreakerOpen
+		}
+		if row := breakerRow(t, st, addr); row.State != want {
+			t.Errorf("breaker of %s: %v, want %v", addr, row.State, want)
+		}
+	}
+	<-done
+	log.waitFor(t, slept, store.BreakerClosed, 2*time.Second)
+	if v, err := s.Get(ctx, keys[slept][0]); err != nil || string(v) != keys[slept][0] {
+		t.Errorf("Get on the master after it woke: %q, %v", v, err)
+	}
+	for _, c := range log.snapshot() {
+		if c.Endpoint != slept {
+			t.Errorf("breaker of a healthy master changed: %+v", c)
+		}
+	}
+	if got, want := path(log.snapshot(), slept), "closed>open>half-open>closed"; got != want {
+		t.Errorf("watcher saw %s for %s, want %s", got, slept, want)
+	}
+}
