@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/cachekit/cachekit"
 	"github.com/cachekit/cachekit/codec"
@@ -49,10 +50,12 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// exitErr carries an explicit exit code; the message is printed unless it is empty.
+// exitErr carries an explicit exit code and an optional hint line; the message is printed unless it
+// is empty.
 type exitErr struct {
 	code int
 	err  error
+	hint string // printed as "hint: ..." after the message
 }
 
 func (e *exitErr) Error() string { return e.err.Error() }
@@ -84,24 +87,37 @@ func exitCode(ctx context.Context, err error) int {
 	return exitError
 }
 
+// usageHintf is a usage error with a hint line of its own instead of the command's synopsis.
+func usageHintf(hint, format string, args ...any) error {
+	return &exitErr{code: exitUsage, err: fmt.Errorf(format, args...), hint: hint}
+}
+
 // cacheFlags are the configuration flags every command takes.
 type cacheFlags struct {
 	url, namespace, codec string
 	// fixedNamespace, when set, is the namespace used unless --namespace is given: REDIS_NAMESPACE and
 	// the URL's ?namespace= are not consulted (the demo's own namespace, so it never touches the bot's).
 	fixedNamespace string
+	// ops marks an operations command: it refuses an implicit in-process store (see open).
+	ops bool
+	// target is the store URL open resolved, for describing where a command acts (set by open).
+	target string
 }
 
 func (cf *cacheFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&cf.url, "cache", "", "store `URL` (memory://, redis://host:6379/0, ...); default from CACHE_DRIVER/REDIS_URL, else memory://")
-	nsHelp := "key `namespace` (default: REDIS_NAMESPACE or the URL's ?namespace=, else qrl; they must agree)"
+	fs.Var(&onceValue{name: "cache", value: &cf.url}, "cache", "store `URL` (memory://, redis://host:6379/0, ...); default from CACHE_DRIVER/REDIS_URL")
+	nsHelp := "key namespace `NS` (default: REDIS_NAMESPACE or the URL's ?namespace=, else qrl; they must agree)"
 	if cf.fixedNamespace != "" {
-		nsHelp = "key `namespace` of the demo's entries (REDIS_NAMESPACE is ignored)"
+		nsHelp = "key namespace `NS` of the demo's entries (REDIS_NAMESPACE is ignored)"
 		cf.namespace = cf.fixedNamespace
 	}
-	fs.StringVar(&cf.namespace, "namespace", cf.namespace, nsHelp)
-	fs.StringVar(&cf.codec, "codec", "", "`codec` for values written: json or msgpack (default: CACHE_CODEC, else json)")
+	fs.Var(&onceValue{name: "namespace", value: &cf.namespace}, "namespace", nsHelp)
+	fs.Var(&onceValue{name: "codec", value: &cf.codec}, "codec", "`NAME` of the codec for values written: json or msgpack (default: CACHE_CODEC, else json)")
 }
+
+// implicitStoreHint says how to give an ops command the store it refuses to guess.
+const implicitStoreHint = "point it at Redis: --cache redis://HOST:6379/0 (or REDIS_URL=redis://HOST:6379/0); " +
+	"--cache memory:// inspects an empty in-process store on purpose"
 
 // open opens the Cache the flags and the environment select, by the library's one precedence rule
 // (cachekit.Labeled): a flag, an environment variable and a URL option that give one setting must agree,
@@ -121,6 +137,12 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 		return nil, &exitErr{code: exitUsage, err: fmt.Errorf("environment: %w", err)}
 	}
 	rawURL := cfg.StoreURL()
+	if cf.ops && cf.url == "" && !isSet(a.lookupEnv, cachekit.EnvURL) && !isSet(a.lookupEnv, cachekit.EnvDriver) {
+		// A new process has a new, empty memory store: keys, stats, get and clear on it would report
+		// "nothing" about a cache that is elsewhere, and warm would fill a store that ends with the process.
+		return nil, usageHintf(implicitStoreHint,
+			"no cache configured (no --cache, REDIS_URL or CACHE_DRIVER): this would act on a new, empty in-process store")
+	}
 	if cf.url != "" {
 		if env, ok := a.lookupEnv(cachekit.EnvURL); ok && env != "" && env != cf.url {
 			return nil, usageErrorf("the store is given twice: --cache=%s and %s=%s; unset one",
@@ -147,11 +169,18 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 		}
 		opts = append(opts, cachekit.Labeled("--codec="+cf.codec, cachekit.WithCodec(c)))
 	}
+	cf.target = rawURL
 	c, err := a.openCache(ctx, rawURL, opts...)
 	if errors.Is(err, cachekit.ErrConflict) {
 		return nil, &exitErr{code: exitUsage, err: err}
 	}
 	return c, err
+}
+
+// isSet reports whether the environment variable is set to something other than blanks.
+func isSet(lookup func(string) (string, bool), name string) bool {
+	v, ok := lookup(name)
+	return ok && strings.TrimSpace(v) != ""
 }
 
 // withoutQueryOption removes one query option from a URL (the demo's namespace replaces the URL's).

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/cachekit/cachekit"
+	"github.com/cachekit/cachekit/exchange"
 )
 
 // clearBatch is how many keys clear deletes per store call.
@@ -28,29 +29,39 @@ func clearCommand() command {
 		about: `
 --symbol SYM deletes every key of the namespace, of any kind, whose first part after the kind is SYM
 (ticker:QRL/USDT, ohlcv:QRL/USDT:1d:120, ...), and nothing else: not ticker:QRL/USDT2, not another
-namespace. Symbols are matched exactly and case-sensitively (the exchange client stores them upper-case);
-glob characters in SYM match literally. --all deletes every key of the namespace (and version) and
-nothing else: never FLUSHDB. Exactly one of the two is required.
+namespace. A BASE/QUOTE symbol is read as exchange.NormalizeSymbol reads it (qrl/usdt is QRL/USDT, the
+form the exchange client stores; a note on stderr says so); anything else is matched exactly, and glob
+characters in SYM match literally. --all deletes every key of the namespace (and version) and nothing
+else: never FLUSHDB. Exactly one of the two is required.
 
-Keys are found with SCAN. Unless --yes is given, clear shows how many keys it found (and the first few)
-on stderr and asks for confirmation on stdin: only "y" or "yes" proceeds; anything else, or end of input,
-aborts with exit code 4 and deletes nothing. It then prints each key it deletes on stdout, one per line,
-and finally "deleted N", N being how many the store actually removed (a key that expired in between is
-listed but not counted). Nothing matching is not an error: "deleted 0", exit 0.`,
+Keys are found with SCAN. Unless --yes is given, clear names the server, database, namespace and how
+many keys it found (and the first few) on stderr, and asks for confirmation on stdin: only "y" or "yes"
+proceeds; anything else, or end of input, aborts with exit code 4 and deletes nothing. It then prints each
+key it deletes on stdout, one per line (not with --quiet), and finally "deleted N", N being how many the
+store actually removed (a key that expired in between is listed but not counted). Nothing matching is not
+an error: "deleted 0", exit 0.
+
+--json prints one object at the end instead:
+  {"target": "redis://127.0.0.1:6379 db 0", "namespace": "qrl:v1:", "symbol": "QRL/USDT",
+   "matched": 3, "deleted": 3, "keys": ["deals:QRL/USDT:20", ...]}
+symbol is "" for --all; keys is [] with --quiet.`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-			var cf cacheFlags
+			cf := cacheFlags{ops: true}
 			cf.register(fs)
-			symbol := fs.String("symbol", "", "delete the keys of `SYM` (e.g. QRL/USDT)")
-			all := fs.Bool("all", false, "delete every key of the namespace")
-			yes := fs.Bool("yes", false, "do not ask for confirmation")
+			var o clearOptions
+			fs.StringVar(&o.symbol, "symbol", "", "delete the keys of `SYM` (e.g. QRL/USDT)")
+			fs.BoolVar(&o.all, "all", false, "delete every key of the namespace")
+			fs.BoolVar(&o.yes, "yes", false, "do not ask for confirmation")
+			fs.BoolVar(&o.quiet, "quiet", false, "do not list the deleted keys, print only the count")
+			o.asJSON = jsonFlag(fs)
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("clear takes no arguments, got %q (use --symbol SYM or --all)", args)
 				}
 				switch {
-				case *symbol != "" && *all:
+				case o.symbol != "" && o.all:
 					return usageErrorf("give --symbol or --all, not both")
-				case *symbol == "" && !*all:
+				case o.symbol == "" && !o.all:
 					return usageErrorf("give --symbol SYM or --all")
 				}
 				cache, err := cf.open(ctx, a)
@@ -58,24 +69,48 @@ listed but not counted). Nothing matching is not an error: "deleted 0", exit 0.`
 					return err
 				}
 				defer cache.Close()
-				return a.clear(ctx, cache, *symbol, *yes)
+				return a.clear(ctx, cache, describeTarget(cf.target), o)
 			}
 		},
 	}
 }
 
-// clear deletes the keys of symbol, or of the whole keyspace when symbol is "".
-func (a *app) clear(ctx context.Context, cache *cachekit.Cache, symbol string, yes bool) error {
+type clearOptions struct {
+	symbol          string
+	all, yes, quiet bool
+	asJSON          *bool
+}
+
+type clearJSON struct {
+	Target    string   `json:"target"`
+	Namespace string   `json:"namespace"`
+	Symbol    string   `json:"symbol"`
+	Matched   int      `json:"matched"`
+	Deleted   int      `json:"deleted"`
+	Keys      []string `json:"keys"`
+}
+
+// clear deletes the keys of o.symbol, or of the whole keyspace when o.symbol is "". target names the
+// server for the prompt.
+func (a *app) clear(ctx context.Context, cache *cachekit.Cache, target string, o clearOptions) error {
 	ks := cache.Keyspace()
-	what := "every key of namespace " + ks.Prefix()
+	symbol := o.symbol
+	if symbol != "" {
+		if norm, err := exchange.NormalizeSymbol(symbol); err == nil && norm != symbol {
+			fmt.Fprintf(a.stderr, "cachekit clear: reading symbol %s as %s (symbols are stored upper case)\n", symbol, norm)
+			symbol = norm
+		}
+	}
+	where := fmt.Sprintf("namespace %s on %s", ks.Prefix(), target)
+	what := "every key of " + where
 	pattern, match := ks.All(), func(string) bool { return true }
 	if symbol != "" {
 		sel, err := ks.Symbol(symbol)
 		if err != nil {
-			return usageErrorf("--symbol %q: %v", symbol, err)
+			return usageErrorf("--symbol %q: %v", o.symbol, err)
 		}
 		pattern, match = sel.Pattern, sel.Match
-		what = fmt.Sprintf("the keys of symbol %s in namespace %s", symbol, ks.Prefix())
+		what = fmt.Sprintf("the keys of symbol %s in %s", symbol, where)
 	}
 
 	// Collected before deleting: an in-process store's Scan callback must not call the store.
@@ -96,12 +131,12 @@ func (a *app) clear(ctx context.Context, cache *cachekit.Cache, symbol string, y
 	for i, k := range full {
 		rel[i], _ = ks.Relative(k)
 	}
+	res := clearJSON{Target: target, Namespace: ks.Prefix(), Symbol: symbol, Matched: len(rel), Keys: []string{}}
 	if len(rel) == 0 {
 		fmt.Fprintf(a.stderr, "cachekit clear: no keys match %s\n", what)
-		_, err := fmt.Fprintln(a.stdout, "deleted 0")
-		return err
+		return a.clearDone(res, o)
 	}
-	if !yes {
+	if !o.yes {
 		ok, err := a.confirm(fmt.Sprintf("cachekit clear: about to delete %d keys: %s", len(rel), what), rel)
 		if err != nil {
 			return err
@@ -111,18 +146,31 @@ func (a *app) clear(ctx context.Context, cache *cachekit.Cache, symbol string, y
 		}
 	}
 
-	deleted := 0
 	for batch := range slices.Chunk(rel, clearBatch) {
 		n, err := cache.Delete(ctx, batch...)
-		deleted += n
+		res.Deleted += n
 		if err != nil {
-			return fmt.Errorf("after deleting %d keys: %w", deleted, err)
+			return fmt.Errorf("after deleting %d keys: %w", res.Deleted, err)
 		}
-		if err := writeLines(a.stdout, batch); err != nil {
-			return err
+		switch {
+		case o.quiet:
+		case *o.asJSON:
+			res.Keys = append(res.Keys, batch...)
+		default:
+			if err := writeLines(a.stdout, batch); err != nil {
+				return err
+			}
 		}
 	}
-	_, err = fmt.Fprintf(a.stdout, "deleted %d\n", deleted)
+	return a.clearDone(res, o)
+}
+
+// clearDone prints clear's final line, or its JSON object.
+func (a *app) clearDone(res clearJSON, o clearOptions) error {
+	if *o.asJSON {
+		return writeJSON(a.stdout, res)
+	}
+	_, err := fmt.Fprintf(a.stdout, "deleted %d\n", res.Deleted)
 	return err
 }
 

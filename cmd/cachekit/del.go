@@ -15,10 +15,13 @@ func delCommand() command {
 Deletes the given keys (relative to the namespace, e.g. ticker:QRL/USDT) and prints "deleted N", N being
 how many of them existed. Missing keys are not an error (exit 0). Keys are taken literally: glob
 characters have no meaning here (use clear for a symbol or the whole namespace). If any key is invalid,
-nothing is deleted (exit 2).`,
+nothing is deleted (exit 2).
+
+--json prints {"deleted": N} instead.`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-			var cf cacheFlags
+			cf := cacheFlags{ops: true}
 			cf.register(fs)
+			asJSON := jsonFlag(fs)
 			return func(ctx context.Context, args []string) error {
 				if len(args) == 0 {
 					return usageErrorf("del needs at least one KEY")
@@ -31,6 +34,11 @@ nothing is deleted (exit 2).`,
 				n, err := cache.Delete(ctx, args...)
 				if err != nil {
 					return err
+				}
+				if *asJSON {
+					return writeJSON(a.stdout, struct {
+						Deleted int `json:"deleted"`
+					}{n})
 				}
 				_, err = fmt.Fprintf(a.stdout, "deleted %d\n", n)
 				return err

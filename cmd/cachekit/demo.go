@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -26,6 +25,8 @@ type demoOptions struct {
 	keep       bool
 	noProgress bool
 	fault      string
+	report     string // --report FILE.html
+	asJSON     *bool
 }
 
 func demoCommand() command {
@@ -48,7 +49,23 @@ Interrupting (Ctrl-C) ends the run early; the report is still printed and the ex
 --fault injects an upstream fault for a window of the run: fail@3s+4s makes every upstream call fail from
 3 s to 7 s, slow=2s@3s+4s makes each 2 s slower. A second table then shows, before, during and after the
 fault: requests, errors the bot saw, values served stale (the fail-safe and stale-while-revalidate
-policies), upstream calls and p99 per kind. With a fault, errors the bot saw do not fail the run.`,
+policies), upstream calls and p99 per kind. With a fault, errors the bot saw do not fail the run.
+
+--report FILE.html also writes the run as a self-contained page (inline SVG and CSS, nothing loaded
+from elsewhere): per second, the share served from the cache and the p99 latency per kind, and upstream
+calls with and without the cache, with the fault window shaded.
+
+--json prints one object instead of the text (progress stays on stderr):
+  {"symbols", "duration_ms", "upstream", "cache", "namespace",
+   "kinds": [{"kind", "ttl", "requests", "upstream_calls", "without_cache", "from_cache" (0..1),
+              "errors", "p50_ms", "p99_ms"}...], "total": {the same},
+   "cached": {"entries", "bytes", "backend", "backend_keys", "backend_used_bytes"},
+   "fault": {"mode", "extra_ms", "start_ms", "duration_ms", "text",
+             "phases": [{"phase", "requests", "errors_seen", "served_stale", "upstream_calls", "p99_ms": {kind: ms}}]},
+   "seconds": [{"second", "requests", "upstream_calls", "served_stale",
+                "kinds": {kind: {"requests", "upstream_calls", "from_cache", "p99_ms"}}}...],
+   "removed", "kept"}
+Latencies are in milliseconds, -1 when there was no request; "fault" is there with --fault only.`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 			o := demoOptions{cache: cacheFlags{fixedNamespace: demoNamespace}}
 			o.cache.register(fs)
@@ -58,6 +75,8 @@ policies), upstream calls and p99 per kind. With a fault, errors the bot saw do 
 			fs.BoolVar(&o.keep, "keep", false, "keep the demo's cache entries instead of removing them at the end")
 			fs.BoolVar(&o.noProgress, "no-progress", false, "do not show progress on stderr")
 			fs.StringVar(&o.fault, "fault", "", "inject an upstream `fault`: fail@START+DURATION or slow=EXTRA@START+DURATION (e.g. fail@3s+4s)")
+			fs.StringVar(&o.report, "report", "", "also write the run as a self-contained HTML page to `FILE`")
+			o.asJSON = jsonFlag(fs)
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("demo takes no arguments, got %q", args)
@@ -75,6 +94,9 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	}
 	if o.duration <= 0 {
 		return usageErrorf("--duration %v must be > 0", o.duration)
+	}
+	if o.report != "" && !strings.HasSuffix(strings.ToLower(o.report), ".html") {
+		return usageErrorf("--report %q: want a file name ending in .html", o.report)
 	}
 	flt, err := parseFault(o.fault)
 	if err != nil {
@@ -94,17 +116,22 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 		return err
 	}
 
-	fmt.Fprintf(a.stdout, "cachekit demo: a bot polling %s for %v\n", strings.Join(symbols, ", "), o.duration)
-	fmt.Fprintf(a.stdout, "  upstream: %s\n", srcDesc)
-	fmt.Fprintf(a.stdout, "  cache:    %s, namespace %s\n\n", describeStore(o.cache.url, a), cache.Keyspace().Prefix())
+	target := describeTarget(o.cache.target)
+	if !*o.asJSON {
+		fmt.Fprintf(a.stdout, "cachekit demo: a bot polling %s for %v\n", strings.Join(symbols, ", "), o.duration)
+		fmt.Fprintf(a.stdout, "  upstream: %s\n", srcDesc)
+		fmt.Fprintf(a.stdout, "  cache:    %s, namespace %s\n\n", target, cache.Keyspace().Prefix())
+	}
 
 	rec := newRecorder()
 	started := time.Now()
 	if faulty != nil {
 		faulty.started.Store(started.UnixNano())
 	}
+	rec.start = started
 	rec.phaseOf = func() int { return flt.phase(time.Since(started)) }
 	marks := newPhaseMarks(flt, started, src, cache)
+	samples := newSampler(marks.take, started)
 	stop, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
 	var prog *progress
@@ -137,6 +164,7 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	}
 	runPolls(ctx, stop, client, symbols, rec)
 	marks.end()
+	samples.end()
 	close(progDone)
 	if prog != nil {
 		frac, s := status()
@@ -150,16 +178,36 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	// Report and clean up even after an interrupt, within a bound.
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer rcancel()
-	if err := a.demoReport(rctx, client, src.Calls(), rec); err != nil {
+	run := demoRun{symbols: symbols, duration: o.duration, srcDesc: srcDesc, target: target, client: client,
+		upstream: src.Calls(), rec: rec, fault: flt, marks: marks, samples: samples}
+	res, err := run.result(rctx)
+	if err != nil {
 		return err
 	}
-	if flt != nil {
-		if err := a.demoFaultReport(flt, rec, marks); err != nil {
+	if !*o.asJSON {
+		if err := a.demoReport(res); err != nil {
 			return err
 		}
+		if res.Fault != nil {
+			if err := a.demoFaultReport(res.Fault); err != nil {
+				return err
+			}
+		}
 	}
-	if err := a.demoCleanup(rctx, cache, symbols, o.keep); err != nil {
+	if res.Removed, err = a.demoCleanup(rctx, cache, symbols, o.keep, !*o.asJSON); err != nil {
 		return err
+	}
+	res.Kept = o.keep
+	if o.report != "" {
+		if err := writeDemoHTML(o.report, res); err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		fmt.Fprintf(a.stderr, "cachekit demo: report written to %s\n", o.report)
+	}
+	if *o.asJSON {
+		if err := writeJSON(a.stdout, res); err != nil {
+			return err
+		}
 	}
 
 	if ctx.Err() != nil {
@@ -171,44 +219,26 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	return nil
 }
 
-// demoCleanup removes exactly the keys the demo writes, unless keep.
-func (a *app) demoCleanup(ctx context.Context, cache *cachekit.Cache, symbols []string, keep bool) error {
+// demoCleanup removes exactly the keys the demo writes, unless keep, and returns how many it removed.
+// say prints what it did on stdout.
+func (a *app) demoCleanup(ctx context.Context, cache *cachekit.Cache, symbols []string, keep, say bool) (int, error) {
 	ns := cache.Keyspace().Namespace()
 	keys, err := demoKeys(symbols)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if keep {
-		fmt.Fprintf(a.stdout, "kept the demo's entries: cachekit keys --namespace %s; remove them with cachekit clear --all --namespace %s\n", ns, ns)
-		return nil
+		if say {
+			fmt.Fprintf(a.stdout, "kept the demo's entries: cachekit keys --namespace %s; remove them with cachekit clear --all --namespace %s\n", ns, ns)
+		}
+		return 0, nil
 	}
 	n, err := cache.Delete(ctx, keys...)
 	if err != nil {
-		return fmt.Errorf("removing the demo's entries: %w", err)
+		return n, fmt.Errorf("removing the demo's entries: %w", err)
 	}
-	fmt.Fprintf(a.stdout, "removed the demo's %d entries from %s (--keep keeps them)\n", n, cache.Keyspace().Prefix())
-	return nil
-}
-
-// describeStore names the store without credentials or options: "memory://", "redis://127.0.0.1:6379".
-func describeStore(flagURL string, a *app) string {
-	raw := flagURL
-	if raw == "" {
-		cfg, err := cachekit.ConfigFromLookup(a.lookupEnv)
-		if err != nil {
-			return "unknown"
-		}
-		raw = cfg.StoreURL()
-		if cfg.Driver == cachekit.DriverMemory {
-			return "in-process memory (memory://)"
-		}
+	if say {
+		fmt.Fprintf(a.stdout, "removed the demo's %d entries from %s (--keep keeps them)\n", n, cache.Keyspace().Prefix())
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "unknown"
-	}
-	if u.Scheme == "memory" {
-		return "in-process memory (memory://)"
-	}
-	return u.Scheme + "://" + u.Host
+	return n, nil
 }

@@ -193,23 +193,18 @@ func (m *phaseMarks) of(p int) (exchange.Calls, int64) {
 }
 
 // demoFaultReport prints, per phase of the fault, what the bot saw.
-func (a *app) demoFaultReport(f *fault, rec *recorder, marks *phaseMarks) error {
-	fmt.Fprintf(a.stdout, "\nfault: %s\n", f)
+func (a *app) demoFaultReport(f *demoFaultJSON) error {
+	fmt.Fprintf(a.stdout, "\nfault: %s\n", f.Text)
 	cols := []string{"phase", "requests", "errors seen", "served stale", "upstream calls"}
 	for _, k := range exchange.Kinds() {
 		cols = append(cols, k+" p99")
 	}
 	t := newTable(cols...).alignRight(1, 2, 3, 4, 5, 6, 7, 8)
-	for p := phaseBefore; p < phases; p++ {
-		calls, stale := marks.of(p)
-		var req, errs int64
-		row := []string{phaseNames[p], "", "", itoa(stale), itoa(calls.Total())}
+	for _, p := range f.Phases {
+		row := []string{p.Phase, itoa(p.Requests), itoa(p.ErrorsSeen), itoa(p.ServedStale), itoa(p.UpstreamCalls)}
 		for _, k := range exchange.Kinds() {
-			r := rec.phaseSnapshot(p, k)
-			req, errs = req+r.requests, errs+r.errors
-			row = append(row, latencyText(r.latencies, 0.99))
+			row = append(row, msText(p.P99Ms[k]))
 		}
-		row[1], row[2] = itoa(req), itoa(errs)
 		t.row(row...)
 	}
 	return t.write(a.stdout)

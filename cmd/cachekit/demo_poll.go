@@ -105,6 +105,9 @@ type recorder struct {
 	byPhase  [phases]map[string]*kindRecord // the same, split by the fault's phases
 	firstErr error
 	phaseOf  func() int // the phase a request finishing now counts in; nil: before
+	// start, when set, splits the records by second of the run too (bySecond[i] is second i).
+	start    time.Time
+	bySecond []map[string]*kindRecord
 }
 
 func newRecorder() *recorder {
@@ -128,7 +131,20 @@ func (r *recorder) record(kind string, d time.Duration, err error) {
 	if r.phaseOf != nil {
 		phase = r.phaseOf()
 	}
-	for _, k := range []*kindRecord{r.kinds[kind], r.byPhase[phase][kind]} {
+	recs := []*kindRecord{r.kinds[kind], r.byPhase[phase][kind]}
+	if !r.start.IsZero() {
+		sec := int(time.Since(r.start) / time.Second)
+		for len(r.bySecond) <= sec {
+			r.bySecond = append(r.bySecond, map[string]*kindRecord{})
+		}
+		k := r.bySecond[sec][kind]
+		if k == nil {
+			k = &kindRecord{}
+			r.bySecond[sec][kind] = k
+		}
+		recs = append(recs, k)
+	}
+	for _, k := range recs {
 		k.requests++
 		k.latencies = append(k.latencies, d)
 		if err != nil {
@@ -146,6 +162,35 @@ func (r *recorder) phaseSnapshot(phase int, kind string) kindRecord {
 	defer r.mu.Unlock()
 	k := r.byPhase[phase][kind]
 	out := kindRecord{requests: k.requests, errors: k.errors, latencies: slices.Clone(k.latencies)}
+	slices.Sort(out.latencies)
+	return out
+}
+
+// secondSnapshot returns a copy of one kind's record in second sec of the run, latencies sorted; the
+// zero record when nothing finished then.
+func (r *recorder) secondSnapshot(sec int, kind string) kindRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if sec >= len(r.bySecond) || r.bySecond[sec][kind] == nil {
+		return kindRecord{}
+	}
+	k := r.bySecond[sec][kind]
+	out := kindRecord{requests: k.requests, errors: k.errors, latencies: slices.Clone(k.latencies)}
+	slices.Sort(out.latencies)
+	return out
+}
+
+// secondsFrom is secondSnapshot of every second from sec on, together.
+func (r *recorder) secondsFrom(sec int, kind string) kindRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out kindRecord
+	for i := sec; i < len(r.bySecond); i++ {
+		if k := r.bySecond[i][kind]; k != nil {
+			out.requests, out.errors = out.requests+k.requests, out.errors+k.errors
+			out.latencies = append(out.latencies, k.latencies...)
+		}
+	}
 	slices.Sort(out.latencies)
 	return out
 }

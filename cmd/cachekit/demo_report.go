@@ -14,41 +14,36 @@ import (
 
 // demoReport prints the table: one row per kind in exchange.Kinds() order, then the total, then what is
 // cached. The rows and columns are the same on every run; only the numbers change.
-func (a *app) demoReport(ctx context.Context, client *exchange.Client, upstream exchange.Calls, rec *recorder) error {
+func (a *app) demoReport(res demoJSON) error {
 	t := newTable("kind", "ttl", "requests", "upstream calls", "without cache", "from cache", "errors", "p50", "p99").
 		alignRight(2, 3, 4, 5, 6, 7, 8)
-	var totReq, totUp, totErr int64
-	var all []time.Duration
-	for _, kind := range exchange.Kinds() {
-		r := rec.snapshot(kind)
-		up := upstream.Of(kind)
-		t.row(kind, kindTTLText(client, kind), itoa(r.requests), itoa(up), itoa(r.requests),
-			fmtPercent(servedRatio(r.requests, up)), itoa(r.errors),
-			latencyText(r.latencies, 0.50), latencyText(r.latencies, 0.99))
-		totReq, totUp, totErr = totReq+r.requests, totUp+up, totErr+r.errors
-		all = append(all, r.latencies...)
+	row := func(k demoKindJSON) {
+		t.row(k.Kind, k.TTL, itoa(k.Requests), itoa(k.UpstreamCalls), itoa(k.WithoutCache), fmtPercent(k.FromCache),
+			itoa(k.Errors), msText(k.P50Ms), msText(k.P99Ms))
 	}
-	slices.Sort(all)
+	for _, k := range res.Kinds {
+		row(k)
+	}
 	t.rule()
-	t.row("total", "", itoa(totReq), itoa(totUp), itoa(totReq), fmtPercent(servedRatio(totReq, totUp)), itoa(totErr),
-		latencyText(all, 0.50), latencyText(all, 0.99))
+	total := res.Total
+	total.TTL = ""
+	row(total)
 	if err := t.write(a.stdout); err != nil {
 		return err
 	}
-
-	fmt.Fprintf(a.stdout, "\nupstream calls: %d with the cache, %d without it (%d saved)\n", totUp, totReq, max(totReq-totUp, 0))
-	cache := client.Cache()
-	st, err := cache.Stats(ctx)
-	if err != nil {
-		return fmt.Errorf("reading cache stats: %w", err)
-	}
-	nsBytes, err := namespaceBytes(ctx, cache)
-	if err != nil {
-		return fmt.Errorf("measuring the cached entries: %w", err)
-	}
-	fmt.Fprintf(a.stdout, "cached: %d entries in %s, %s (keys + encoded values)\n", st.NamespaceKeys, st.Namespace, fmtBytes(nsBytes))
-	fmt.Fprintf(a.stdout, "backend: %s, %s keys in total, %s in use\n", st.Store.Backend, countText(st.Store.Keys), fmtBytes(st.Store.UsedBytes))
+	fmt.Fprintf(a.stdout, "\nupstream calls: %d with the cache, %d without it (%d saved)\n",
+		total.UpstreamCalls, total.Requests, max(total.Requests-total.UpstreamCalls, 0))
+	fmt.Fprintf(a.stdout, "cached: %d entries in %s, %s (keys + encoded values)\n", res.Cached.Entries, res.Namespace, fmtBytes(res.Cached.Bytes))
+	fmt.Fprintf(a.stdout, "backend: %s, %s keys in total, %s in use\n", res.Cached.Backend, countText(res.Cached.BackendKeys), fmtBytes(res.Cached.BackendUsedMem))
 	return nil
+}
+
+// msText formats a latency given in milliseconds; "-" for none (-1).
+func msText(v float64) string {
+	if v < 0 {
+		return "-"
+	}
+	return fmtLatency(time.Duration(v * float64(time.Millisecond)))
 }
 
 // servedRatio is the share of requests answered without an upstream call of their own.
@@ -57,13 +52,6 @@ func servedRatio(requests, upstream int64) float64 {
 		return 0
 	}
 	return float64(max(requests-upstream, 0)) / float64(requests)
-}
-
-func latencyText(sorted []time.Duration, p float64) string {
-	if len(sorted) == 0 {
-		return "-"
-	}
-	return fmtLatency(percentile(sorted, p))
 }
 
 // kindTTLText is the TTL column: the kind's TTL, and for candles the rule that caps it.

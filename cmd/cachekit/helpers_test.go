@@ -28,8 +28,10 @@ type cli struct {
 
 func newCLI(t *testing.T) *cli { return &cli{t: t, env: map[string]string{}} }
 
-// withSharedMemory makes every run use one memory store that outlives the runs.
+// withSharedMemory makes every run use one memory store that outlives the runs. It sets CACHE_DRIVER=memory,
+// so the ops commands see an explicitly configured store.
 func (c *cli) withSharedMemory() *cli {
+	c.env[cachekit.EnvDriver] = cachekit.DriverMemory
 	st, err := memory.New(memory.Options{})
 	if err != nil {
 		c.t.Fatal(err)
@@ -51,6 +53,12 @@ func (c *cli) cache(ns string) *cachekit.Cache {
 
 func (c *cli) run(stdin string, args ...string) result {
 	c.t.Helper()
+	return c.runCtx(context.Background(), stdin, args...)
+}
+
+// runCtx is run under ctx (a cancelled one stands for Ctrl-C).
+func (c *cli) runCtx(ctx context.Context, stdin string, args ...string) result {
+	c.t.Helper()
 	var out, errb bytes.Buffer
 	a := newApp(strings.NewReader(stdin), &out, &errb)
 	a.lookupEnv = func(k string) (string, bool) {
@@ -62,7 +70,7 @@ func (c *cli) run(stdin string, args ...string) result {
 			return cachekit.New(keepOpen{c.shared}, opts...)
 		}
 	}
-	code := a.run(context.Background(), args)
+	code := a.run(ctx, args)
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 

@@ -2,32 +2,38 @@
 //
 // Usage:
 //
-//	cachekit <command> [flags] [args]
+//	cachekit [global flags] <command> [flags] [args]
 //
 // Commands:
 //
 //	demo    simulate a trading bot polling market data through the cache, then print a report table
-//	stats   show the namespace's key count and the backend's stats (--json for machine use)
-//	keys    list the namespace's keys matching a glob, sorted, one per line
-//	get     print the decoded value of a key as pretty JSON
+//	        (--report FILE.html: the run as a self-contained page with charts)
+//	stats   show the namespace's key count and the backend's stats
+//	keys    list the namespace's keys matching a glob, sorted, one per line (--long: TTL and size)
+//	get     print the decoded value of a key as pretty JSON, with its TTL and envelope metadata
 //	del     delete keys and print how many existed
 //	clear   delete every key of a symbol (--symbol) or of the namespace (--all), after confirmation
 //	warm    pre-load ticker, candles, deals and order book of symbols into the cache
+//	version print the release, module version and VCS revision (also --version)
 //	help    show the help of a command
 //
 // `go run ./cmd/cachekit demo` needs nothing but Go: the demo uses the in-process memory backend and a
 // synthetic market unless told otherwise (--cache redis://..., --live).
 //
-// # Configuration
+// # Conventions
 //
-// Every command takes --cache URL (a store URL: memory://, redis://, rediss://, redis+sentinel://,
-// redis+cluster://, tiered://), --namespace and --codec. Without them the environment is read as the
-// library reads it (cachekit.ConfigFromEnv): CACHE_DRIVER, REDIS_URL, REDIS_NAMESPACE, CACHE_CODEC,
-// REDIS_CACHE_TTL and REDIS_CACHE_TTL_<KIND>. With nothing set the in-process memory backend is used, which
-// makes the ops commands see an empty cache (a new process has a new memory cache): they are meant for
-// Redis. A namespace is taken from --namespace, else the URL's ?namespace=, else REDIS_NAMESPACE, else
-// "qrl"; the demo always uses its own namespace (--namespace, default "demo") so it never touches a bot's
-// keys.
+// Global flags --cache URL (memory://, redis://, rediss://, redis+sentinel://, redis+cluster://,
+// tiered://), --namespace, --codec and --json may come before the command or after it; given on both
+// sides they must agree. Without them the environment is read as the library reads it
+// (cachekit.ConfigFromEnv): CACHE_DRIVER, REDIS_URL, REDIS_NAMESPACE, CACHE_CODEC, REDIS_CACHE_TTL and
+// REDIS_CACHE_TTL_<KIND>. The ops commands (stats, keys, get, del, clear, warm) refuse to run when none
+// of --cache, REDIS_URL and CACHE_DRIVER is given: they would act on a new, empty in-process store.
+// A namespace is taken from --namespace, else the URL's ?namespace=, else REDIS_NAMESPACE, else "qrl";
+// the demo always uses its own namespace (--namespace, default "demo") so it never touches a bot's keys.
+//
+// --json on every command prints one JSON document on stdout, whose shape each command's --help
+// documents; fields are only ever added. Usage errors are two lines on stderr: the problem, then a
+// "hint:" line. Flags are spelled with two dashes. --quiet shortens long output (clear, keys, warm).
 //
 // Ops commands only ever touch keys of the chosen namespace and version, and find keys with SCAN (never
 // KEYS), so they are safe on a shared Redis.
@@ -39,13 +45,22 @@
 //	0    success (del and clear succeed when nothing matched)
 //	1    runtime error: backend unreachable, upstream failed, a warm item failed, a value undecodable
 //	2    usage or configuration error: unknown command, bad flag or argument, invalid URL, key or
-//	     environment value
+//	     environment value, no store configured for an ops command
 //	3    not found: get of a key that does not exist
 //	4    aborted: clear was not confirmed
 //	130  interrupted by SIGINT or SIGTERM
 //
-// --help (or -h) on any command prints its usage and flags to stdout and exits 0. An unknown command or a
-// bad flag prints the usage to stderr; a bad argument prints the error and the command's synopsis.
+// --help (or -h) on any command prints its usage and flags to stdout and exits 0.
+//
+// # Why the standard flag package
+//
+// The CLI parses with package flag plus two small pieces of its own (flags among the arguments, global
+// flags before the command) rather than a CLI library such as cobra or urfave/cli. cmd/cachekit lives in
+// the library's module, so a CLI library would enter the module graph of every program that imports
+// cachekit; package flag already gives typed flags, --name=value and --name value, and -h. What a
+// library would add — interspersed flags, global flags, "did you mean", consistent errors — is about a
+// hundred lines here (flags.go), under this CLI's own rules (one configuration truth: a flag given
+// twice must agree; errors as two lines), which a library's defaults would have to be bent to anyway.
 package main
 
 import (
@@ -56,6 +71,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -118,20 +134,40 @@ func findCommand(name string) (command, bool) {
 	return command{}, false
 }
 
-// run dispatches args[0] to its command.
+// run dispatches to the command named by the first argument that is not a global flag. Global flags
+// (--cache, --namespace, --codec, --json) may come before the command too: they are handed to the command
+// as if given after it, so "cachekit --cache URL stats" and "cachekit stats --cache URL" are one thing.
 func (a *app) run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
 		fmt.Fprint(a.stderr, topUsage())
 		return exitUsage
 	}
-	name := args[0]
-	switch name {
-	case "-h", "-help", "--help", "help":
-		if name == "help" && len(args) > 1 {
-			c, ok := findCommand(args[1])
+	globals, rest, err := splitGlobalFlags(args)
+	if err != nil {
+		return a.usageError("cachekit", err, "run 'cachekit --help' for the commands and global flags")
+	}
+	if len(rest) == 0 {
+		if slices.Contains(globals, "--version") {
+			return a.printVersion(slices.Contains(globals, "--json"))
+		}
+		if slices.Contains(globals, "--help") {
+			fmt.Fprint(a.stdout, topUsage())
+			return exitOK
+		}
+		return a.usageError("cachekit", errors.New("no command given"), "run 'cachekit --help' for the commands")
+	}
+	name := rest[0]
+	if slices.Contains(globals, "--help") {
+		rest = append(rest, "--help")
+	}
+	if slices.Contains(globals, "--version") {
+		return a.usageError("cachekit", fmt.Errorf("--version takes no command, got %q", name), "run 'cachekit --version' alone")
+	}
+	if name == "help" {
+		if len(rest) > 1 {
+			c, ok := findCommand(rest[1])
 			if !ok {
-				fmt.Fprintf(a.stderr, "cachekit help: unknown command %q\n\n%s", args[1], topUsage())
-				return exitUsage
+				return a.usageError("cachekit help", fmt.Errorf("unknown command %q", rest[1]), commandsHint())
 			}
 			fs, _ := a.flagSet(c)
 			fmt.Fprint(a.stdout, commandUsage(c, fs))
@@ -140,31 +176,61 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fmt.Fprint(a.stdout, topUsage())
 		return exitOK
 	}
+	if name == "version" {
+		rest = append(rest[:1:1], append(globals, rest[1:]...)...)
+		return a.versionCommand(rest[1:])
+	}
 	c, ok := findCommand(name)
 	if !ok {
-		fmt.Fprintf(a.stderr, "cachekit: unknown command %q\n\n%s", name, topUsage())
-		return exitUsage
+		return a.usageError("cachekit", fmt.Errorf("unknown command %q", name), commandsHint())
 	}
 	fs, exec := a.flagSet(c)
-	rest, err := parseInterspersed(fs, args[1:])
+	pos, err := parseInterspersed(fs, append(slices.Clone(globals), rest[1:]...))
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(a.stdout, commandUsage(c, fs))
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(a.stderr, "cachekit %s: %v\n\n%s", c.name, err, commandUsage(c, fs))
-		return exitUsage
+		return a.usageError("cachekit "+c.name, flagError(err, fs), fmt.Sprintf("run 'cachekit %s --help' for its flags", c.name))
 	}
-	err = exec(ctx, rest)
+	err = exec(ctx, pos)
 	code := exitCode(ctx, err)
-	switch {
-	case err == nil:
-	case code == exitUsage:
-		fmt.Fprintf(a.stderr, "cachekit %s: %v\n%s(run 'cachekit %s --help' for the flags)\n", c.name, err, synopsis(c), c.name)
-	default:
-		fmt.Fprintf(a.stderr, "cachekit %s: %v\n", c.name, err)
+	if err == nil {
+		return code
+	}
+	var ee *exitErr
+	hint := ""
+	if errors.As(err, &ee) {
+		hint = ee.hint
+	}
+	if code == exitUsage && hint == "" {
+		hint = strings.TrimSuffix(synopsis(c), "\n") + fmt.Sprintf(" (cachekit %s --help for the flags)", c.name)
+	}
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintf(a.stderr, "cachekit %s: %s\n", c.name, msg)
+	}
+	if hint != "" {
+		fmt.Fprintf(a.stderr, "hint: %s\n", hint)
 	}
 	return code
+}
+
+// usageError prints the two lines every usage error gets, the problem and a hint, and returns exit 2.
+func (a *app) usageError(prefix string, err error, hint string) int {
+	fmt.Fprintf(a.stderr, "%s: %v\nhint: %s\n", prefix, err, hint)
+	return exitUsage
+}
+
+func commandsHint() string {
+	return "commands: " + strings.Join(allCommandNames(), ", ") + "; run 'cachekit --help'"
+}
+
+func allCommandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return append(names, "version", "help")
 }
 
 // flagSet builds the command's flag set (errors and help are printed by run, not by package flag).
@@ -179,22 +245,28 @@ func topUsage() string {
 	var b strings.Builder
 	b.WriteString(`cachekit - the cachekit market-data demo and cache operations
 
-usage: cachekit <command> [flags] [args]
+usage: cachekit [global flags] <command> [flags] [args]
        cachekit <command> --help
+       cachekit --version
 
 commands:
 `)
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  %-7s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintf(&b, "  %-7s %s\n", "version", "print the release, module version and VCS revision (also --version)")
 	fmt.Fprintf(&b, "  %-7s %s\n", "help", "show the help of a command: cachekit help <command>")
 	b.WriteString(`
-configuration (every command):
+global flags (before or after the command; given twice, they must agree):
   --cache URL        store URL: memory://, redis://host:6379/0, rediss://, redis+sentinel://,
-                     redis+cluster://, tiered://; default from the environment, else memory://
+                     redis+cluster://, tiered://; default from the environment. The ops commands
+                     (stats, keys, get, del, clear, warm) refuse to guess: give --cache, REDIS_URL or
+                     CACHE_DRIVER; the demo falls back to in-process memory
   --namespace NS     key namespace (default: the URL's ?namespace=, else REDIS_NAMESPACE, else "qrl";
                      the demo uses its own, "demo")
   --codec NAME       json or msgpack, for values written (default: CACHE_CODEC, else json)
+  --json             print one JSON document on stdout; its shape is in each command's --help
+  --version          print the version and exit
   environment        CACHE_DRIVER (memory|redis|tiered), REDIS_URL, REDIS_NAMESPACE, CACHE_CODEC,
                      REDIS_CACHE_TTL, REDIS_CACHE_TTL_TICKER/_OHLCV/_DEALS/_ORDERBOOK
 
@@ -202,7 +274,7 @@ exit codes:
   0    success (del and clear succeed when nothing matched)
   1    runtime error: backend unreachable, upstream failed, a warm item failed, a value undecodable
   2    usage or configuration error: unknown command, bad flag or argument, invalid URL, key or
-       environment value
+       environment value, no store configured for an ops command
   3    not found: get of a key that does not exist
   4    aborted: clear was not confirmed
   130  interrupted (SIGINT, SIGTERM)

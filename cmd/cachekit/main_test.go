@@ -37,15 +37,15 @@ func TestTopLevelHelpListsCommandsAndExitCodes(t *testing.T) {
 
 func TestNoArgumentsIsUsageOnStderr(t *testing.T) {
 	r := newCLI(t).run("").expect(t, exitUsage)
-	if r.stdout != "" || !strings.Contains(r.stderr, "usage: cachekit <command>") {
+	if r.stdout != "" || !strings.Contains(r.stderr, "usage: cachekit [global flags] <command>") {
 		t.Fatalf("stdout %q, stderr %q: want the usage on stderr only", r.stdout, r.stderr)
 	}
 }
 
 func TestUnknownCommandIsUsageError(t *testing.T) {
 	r := newCLI(t).run("", "frobnicate").expect(t, exitUsage)
-	if !strings.Contains(r.stderr, `unknown command "frobnicate"`) || !strings.Contains(r.stderr, "usage: cachekit") {
-		t.Fatalf("stderr %q: want the unknown command named and the usage", r.stderr)
+	if got := lines(r.stderr); len(got) != 2 || got[0] != `cachekit: unknown command "frobnicate"` || !strings.HasPrefix(got[1], "hint: commands: demo, stats,") {
+		t.Fatalf("stderr %q: want the unknown command named and a hint listing the commands", r.stderr)
 	}
 	r = newCLI(t).run("", "help", "frobnicate").expect(t, exitUsage)
 	if !strings.Contains(r.stderr, `"frobnicate"`) {
@@ -78,13 +78,24 @@ func TestBadFlagIsUsageOnStderr(t *testing.T) {
 		if r.stdout != "" {
 			t.Errorf("%s: stdout %q, want empty", name, r.stdout)
 		}
-		if !strings.Contains(r.stderr, "no-such-flag") || !strings.Contains(r.stderr, "usage: cachekit "+name) {
-			t.Errorf("%s: stderr should name the flag and show the usage:\n%s", name, r.stderr)
+		want := []string{"cachekit " + name + ": unknown flag --no-such-flag", "hint: run 'cachekit " + name + " --help' for its flags"}
+		if got := lines(r.stderr); !slices.Equal(got, want) {
+			t.Errorf("%s: stderr %q, want the two lines %q (no help dump)", name, got, want)
 		}
 	}
-	// A flag value of the wrong type is a bad flag too.
-	newCLI(t).run("", "demo", "--duration", "soon").expect(t, exitUsage)
-	newCLI(t).run("", "keys", "--limit", "many").expect(t, exitUsage)
+	// A flag value of the wrong type is a bad flag too, spelled with two dashes.
+	r := newCLI(t).run("", "demo", "--duration", "soon").expect(t, exitUsage)
+	if got := lines(r.stderr); len(got) != 2 || !strings.Contains(got[0], "for flag --duration") {
+		t.Errorf("bad value: stderr %q", got)
+	}
+	r = newCLI(t).run("", "keys", "--limit", "many").expect(t, exitUsage)
+	if got := lines(r.stderr); len(got) != 2 || !strings.Contains(got[0], "--limit") || strings.Contains(got[0], " -limit") {
+		t.Errorf("bad value: stderr %q", got)
+	}
+	r = newCLI(t).run("", "keys", "--limt", "3").expect(t, exitUsage)
+	if !strings.Contains(r.stderr, "unknown flag --limt (did you mean --limit?)") {
+		t.Errorf("typo: stderr %q", r.stderr)
+	}
 }
 
 func TestBadArgumentsAreUsageErrors(t *testing.T) {
@@ -115,13 +126,18 @@ func TestBadArgumentsAreUsageErrors(t *testing.T) {
 		{"keys", "--cache", "memory://?bogus=1"},
 	}
 	for _, args := range cases {
-		r := newCLI(t).run("", args...)
+		c := newCLI(t)
+		c.env["CACHE_DRIVER"] = "memory" // configured, so each case fails on its own argument
+		r := c.run("", args...)
 		if r.code != exitUsage {
 			t.Errorf("%v: exit %d, want %d; stderr %q", args, r.code, exitUsage, r.stderr)
 			continue
 		}
-		if !strings.HasPrefix(r.stderr, "cachekit "+args[0]+": ") {
-			t.Errorf("%v: stderr %q should start with the command name", args, r.stderr)
+		if got := lines(r.stderr); len(got) != 2 || !strings.HasPrefix(got[0], "cachekit "+args[0]+": ") || !strings.HasPrefix(got[1], "hint: ") {
+			t.Errorf("%v: stderr %q should be the problem after the command name, then a hint", args, r.stderr)
+		}
+		if strings.Contains(r.stderr, "no cache configured") {
+			t.Errorf("%v: failed on the configuration, not on the argument: %q", args, r.stderr)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -28,9 +27,9 @@ as "unknown" (-1 in JSON). Hit and miss counters are per process and therefore n
    "store": {"backend", "keys", "used_bytes", "peak_bytes", "max_bytes" (0 = unlimited), "evictions",
              "rejected_sets", "eviction_policy", "policy_note", "extra", "tiers": [store...]}}`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-			var cf cacheFlags
+			cf := cacheFlags{ops: true}
 			cf.register(fs)
-			asJSON := fs.Bool("json", false, "print JSON instead of text")
+			asJSON := jsonFlag(fs)
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("stats takes no arguments, got %q", args)
@@ -45,9 +44,7 @@ as "unknown" (-1 in JSON). Hit and miss counters are per process and therefore n
 					return err
 				}
 				if *asJSON {
-					enc := json.NewEncoder(a.stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(toStatsJSON(st))
+					return writeJSON(a.stdout, toStatsJSON(st))
 				}
 				return writeStats(a.stdout, st)
 			}

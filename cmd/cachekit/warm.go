@@ -14,6 +14,8 @@ import (
 
 type warmOptions struct {
 	cache                 cacheFlags
+	quiet                 bool
+	asJSON                *bool
 	source                sourceFlags
 	symbols, timeframes   string
 	candles, deals, depth int
@@ -29,13 +31,20 @@ Pre-loads, for each symbol, the entries a bot reads: ticker:SYM, ohlcv:SYM:TF:N 
 deals:SYM:N and orderbook:SYM:N, through the cache's Warm: keys already cached are skipped without an
 upstream call, the others are loaded (a few at a time) and stored with the kind's TTL (candles until the
 close of the newest candle). A progress line runs on stderr; stdout gets "success S failed F skipped K".
-Failed items are listed on stderr and make the exit code 1.
+Failed items are listed on stderr and make the exit code 1. When the run itself aborts (the store
+fails, Ctrl-C), stdout gets nothing: the error is on stderr and the exit code is not 0. --quiet drops the
+progress line.
+
+--json prints {"success": S, "failed": F, "skipped": K, "errors": {"KEY": "message", ...}} instead
+("errors" is {} when nothing failed).
 
 The upstream is the synthetic market unless --live (MEXC). Use the same sizes as the bot (--candles,
 --deals, --depth), or the warmed keys are not the ones it reads.`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-			var o warmOptions
+			o := warmOptions{cache: cacheFlags{ops: true}}
 			o.cache.register(fs)
+			fs.BoolVar(&o.quiet, "quiet", false, "do not show progress on stderr")
+			o.asJSON = jsonFlag(fs)
 			o.source.register(fs)
 			fs.StringVar(&o.symbols, "symbols", "", "comma-separated `symbols` to warm (required), e.g. QRL/USDT,BTC/USDT")
 			fs.StringVar(&o.timeframes, "timeframes", "1m,1d", "comma-separated candle `timeframes` (1m 5m 15m 30m 1h 4h 1d 1w 1M)")
@@ -90,31 +99,58 @@ func (a *app) warm(ctx context.Context, o warmOptions) error {
 		return err
 	}
 
-	fmt.Fprintf(a.stderr, "cachekit warm: %d entries for %s into %s from %s\n",
-		len(items), strings.Join(symbols, ", "), cache.Keyspace().Prefix(), srcDesc)
-	prog := newProgress(a.stderr, a.stderrTTY, "warm", 0)
+	if !o.quiet {
+		fmt.Fprintf(a.stderr, "cachekit warm: %d entries for %s into %s on %s from %s\n",
+			len(items), strings.Join(symbols, ", "), cache.Keyspace().Prefix(), describeTarget(o.cache.target), srcDesc)
+	}
+	var prog *progress
+	if !o.quiet {
+		prog = newProgress(a.stderr, a.stderrTTY, "warm", 0)
+	}
 	done := 0
 	res, err := cache.Warm(ctx, items, func(key string, outcome cachekit.WarmOutcome) {
 		done++
-		prog.update(float64(done)/float64(len(items)), fmt.Sprintf("%d/%d %s %s", done, len(items), key, outcome))
+		if prog != nil {
+			prog.update(float64(done)/float64(len(items)), fmt.Sprintf("%d/%d %s %s", done, len(items), key, outcome))
+		}
 	})
-	prog.close()
-	fmt.Fprintf(a.stdout, "success %d failed %d skipped %d\n", res.Success, res.Failed, res.Skipped)
+	if prog != nil {
+		prog.close()
+	}
 	if err != nil {
-		return err
+		// Aborted: the counts describe a partial run, so stdout (what a script reads) gets nothing.
+		return fmt.Errorf("aborted after %d of %d entries: %w", done, len(items), err)
+	}
+	keys := make([]string, 0, len(res.Errors))
+	for k := range res.Errors {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if *o.asJSON {
+		out := warmJSON{Success: res.Success, Failed: res.Failed, Skipped: res.Skipped, Errors: map[string]string{}}
+		for _, k := range keys {
+			out.Errors[k] = res.Errors[k].Error()
+		}
+		if err := writeJSON(a.stdout, out); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(a.stdout, "success %d failed %d skipped %d\n", res.Success, res.Failed, res.Skipped)
 	}
 	if res.Failed > 0 {
-		keys := make([]string, 0, len(res.Errors))
-		for k := range res.Errors {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		for _, k := range keys {
 			fmt.Fprintf(a.stderr, "failed %s: %v\n", k, res.Errors[k])
 		}
 		return &exitErr{code: exitError, err: fmt.Errorf("%d of %d entries failed", res.Failed, len(items))}
 	}
 	return nil
+}
+
+type warmJSON struct {
+	Success int               `json:"success"`
+	Failed  int               `json:"failed"`
+	Skipped int               `json:"skipped"`
+	Errors  map[string]string `json:"errors"`
 }
 
 // warmItems builds the items for every symbol: ticker, candles per timeframe, deals and order book, each

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// page is what the report test reads from the HTML.
+type page struct {
+	elements map[string]int    // element name → count
+	series   map[string]int    // data-series → number of points of its polyline
+	faults   int               // shaded fault windows (data-fault)
+	links    []string          // every src/href attribute value, and any url( or @import in text
+	parents  map[string]string // first parent seen of each element name
+}
+
+// readPage parses the report strictly as XML (the page is written to be well-formed), so an unclosed
+// element or a stray named entity fails the test.
+func readPage(t *testing.T, data []byte) page {
+	t.Helper()
+	p := page{elements: map[string]int{}, series: map[string]int{}, parents: map[string]string{}}
+	dec := xml.NewDecoder(strings.NewReader(string(data)))
+	dec.Strict = true
+	var stack []string
+	series := "" // the data-series group being read
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the report is not well-formed: %v", err)
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			name := el.Name.Local
+			p.elements[name]++
+			if _, ok := p.parents[name]; !ok && len(stack) > 0 {
+				p.parents[name] = stack[len(stack)-1]
+			}
+			stack = append(stack, name)
+			for _, a := range el.Attr {
+				switch a.Name.Local {
+				case "src", "href":
+					p.links = append(p.links, a.Value)
+				case "data-series":
+					series = a.Value
+					p.series[series] = 0
+				case "data-fault":
+					p.faults++
+				case "points":
+					if name == "polyline" {
+						p.series[series] = len(strings.Fields(a.Value))
+					}
+				}
+			}
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if txt := string(el); strings.Contains(txt, "url(") || strings.Contains(txt, "@import") {
+				p.links = append(p.links, strings.TrimSpace(txt))
+			}
+		}
+	}
+	return p
+}
+
+func TestDemoHTMLReport(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t).withSharedMemory()
+	c.env["REDIS_CACHE_TTL_TICKER"] = "300ms"
+	file := filepath.Join(t.TempDir(), "demo.html")
+	r := c.run("", "demo", "--duration", "3s", "--latency", "1ms", "--jitter", "1ms", "--symbols", "QRL/USDT",
+		"--fault", "fail@1s+1s", "--no-progress", "--report", file).expect(t, exitOK)
+	if !strings.Contains(r.stderr, "report written to "+file) {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), "<!DOCTYPE html>") {
+		t.Fatalf("no doctype: %.40q", data)
+	}
+	p := readPage(t, data)
+	for name, want := range map[string]int{"html": 1, "head": 1, "title": 1, "style": 1, "body": 1, "svg": 3, "table": 2} {
+		if p.elements[name] != want {
+			t.Errorf("%d <%s> elements, want %d", p.elements[name], name, want)
+		}
+	}
+	for _, banned := range []string{"script", "link", "img", "iframe", "object", "embed"} {
+		if p.elements[banned] > 0 {
+			t.Errorf("the page has <%s>: it must be self-contained", banned)
+		}
+	}
+	if p.parents["svg"] != "body" || p.parents["polyline"] != "g" {
+		t.Errorf("svg inside %q, polyline inside %q", p.parents["svg"], p.parents["polyline"])
+	}
+	for _, l := range p.links {
+		t.Errorf("the page refers to something outside it: %q", l)
+	}
+	var want []string
+	for _, k := range []string{"ticker", "ohlcv", "deals", "orderbook"} {
+		want = append(want, "from-cache/"+k, "p99/"+k)
+	}
+	want = append(want, "upstream/with-cache", "upstream/without-cache", "upstream/served-stale")
+	for _, s := range want {
+		n, ok := p.series[s]
+		if !ok {
+			t.Errorf("series %s missing", s)
+		}
+		if (s == "from-cache/ticker" || strings.HasPrefix(s, "upstream/")) && n != 3 {
+			t.Errorf("series %s has %d points, want one per second (3)", s, n)
+		}
+	}
+	if p.faults != 3 {
+		t.Errorf("%d fault windows, want one per chart (3)", p.faults)
+	}
+
+	// Without a fault there is no window; a file name that is not .html is refused before the run.
+	file2 := filepath.Join(t.TempDir(), "plain.html")
+	c.run("", "demo", "--duration", "1s", "--latency", "0", "--jitter", "0", "--symbols", "QRL/USDT", "--no-progress", "--report", file2).expect(t, exitOK)
+	data, err = os.ReadFile(file2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := readPage(t, data); p.faults != 0 || p.elements["table"] != 1 {
+		t.Errorf("no fault: %d windows, %d tables", p.faults, p.elements["table"])
+	}
+	c.run("", "demo", "--report", filepath.Join(t.TempDir(), "x.png")).expect(t, exitUsage)
+}
