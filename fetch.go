@@ -138,6 +138,7 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 	var v T
 	readCtx, cancel := c.storeShare(ctx)
 	job.readBudget = c.readBudget(ctx)
+	job.readUntil = time.Now().Add(job.readBudget)
 	m, err := c.get(store.WithStaleNote(readCtx, &job.note), "fetch", key, &v)
 	cancel()
 	now := c.now()
@@ -304,6 +305,7 @@ type loadJob[T any] struct {
 	note       store.StaleNote // marked when the store served an unconfirmed copy (tiered fail-safe)
 	readFailed bool            // the caller's store read failed: no double-check
 	readBudget time.Duration   // what a store read inside this Fetch may take
+	readUntil  time.Time       // the end of the caller's store share: the double-check takes what is left
 }
 
 // start joins the flight of the job's key and type, starting the load when none runs; started says
@@ -333,6 +335,7 @@ func (j *loadJob[T]) usable(m codec.Meta) bool {
 func (j *loadJob[T]) startInBackground(of codec.Meta) {
 	r := *j
 	r.refresh, r.refreshOf = true, of.WrittenAt
+	r.readUntil = time.Time{} // nobody waits: the double-check gets a share of its own
 	r.start()
 }
 
@@ -422,7 +425,14 @@ func (j *loadJob[T]) recheck() ([]byte, error) {
 	if j.readFailed {
 		return nil, ErrUnavailable
 	}
-	ctx, cancel := context.WithTimeout(j.ctx, j.readBudget)
+	until := j.readUntil
+	if until.IsZero() { // a background refresh: its own share
+		until = time.Now().Add(j.readBudget)
+	}
+	if !time.Now().Before(until) {
+		return nil, ErrUnavailable // the caller's read used its whole share: the store is slow, load
+	}
+	ctx, cancel := context.WithDeadline(j.ctx, until)
 	defer cancel()
 	return j.c.st.Get(ctx, j.full)
 }

@@ -43,6 +43,19 @@ func (e *CircuitOpenError) Unwrap() []error {
 	return []error{store.ErrCircuitOpen, store.ErrUnavailable}
 }
 
+// partial keeps the write-outcome contract of a call that spans Cluster nodes (spans: more than one
+// key, or a pattern): when one node's breaker refused its part, the other nodes' parts may have been
+// applied, so the call's outcome is unknown and its error must not match ErrCircuitOpen ("not
+// applied"). It then becomes an *UnavailableError naming the refusing endpoint. Other errors, and
+// every error of a single-node store, are returned as they are.
+func (s *Store) partial(err error, spans bool) error {
+	var coe *CircuitOpenError
+	if s.cluster == nil || !spans || !errors.As(err, &coe) {
+		return err
+	}
+	return &UnavailableError{Addr: coe.Endpoint, Cause: fmt.Errorf("%w; the other nodes' part of the call may have been applied", coe)}
+}
+
 // outcome is what one call tells a breaker about its endpoint.
 type outcome int8
 

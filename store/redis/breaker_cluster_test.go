@@ -67,6 +67,25 @@ func TestClusterBreakerPerNode(t *testing.T) {
 	if took := time.Since(began); took > 50*time.Millisecond {
 		t.Errorf("5 calls to the open master took %v, want at once", took)
 	}
+	// A write spanning nodes, refused on the open one only, applied on the others: its outcome is
+	// unknown (ErrUnavailable), never "not applied" (ErrCircuitOpen) — the chaos suite's finding.
+	var items []store.Item
+	for _, addr := range cs.Addrs {
+		items = append(items, store.Item{Key: keys[addr][0], Value: []byte("spanning"), TTL: time.Hour})
+	}
+	err = s.SetMany(ctx, items)
+	if !errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrCircuitOpen) {
+		t.Errorf("SetMany across nodes with one open: %v; want ErrUnavailable without ErrCircuitOpen", err)
+	}
+	if v, err := s.Get(ctx, keys[cs.Addrs[0]][0]); err != nil || string(v) != "spanning" {
+		t.Errorf("the healthy node's part of that SetMany: %q, %v; want it applied", v, err)
+	}
+	if _, err := s.Delete(ctx, keys[cs.Addrs[0]][1], keys[slept][1]); !errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrCircuitOpen) {
+		t.Errorf("Delete across nodes with one open: %v; want ErrUnavailable without ErrCircuitOpen", err)
+	}
+	if err := s.SetMany(ctx, items[2:3]); !errors.Is(err, store.ErrCircuitOpen) {
+		t.Errorf("SetMany of the open node's key only: %v; want ErrCircuitOpen (not applied)", err)
+	}
 	st, err := s.Stats(ctx)
 	if !errors.Is(err, store.ErrCircuitOpen) {
 		t.Errorf("Stats with one master open: %v, want ErrCircuitOpen", err)

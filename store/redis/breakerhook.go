@@ -71,7 +71,23 @@ func (h breakerHook) DialHook(next goredis.DialHook) goredis.DialHook {
 		if err != nil {
 			return &failedConn{err: dialError{err}, addr: fakeAddr{network, addr}}, nil
 		}
+		abortOnClose(conn)
 		return conn, nil
+	}
+}
+
+// abortOnClose makes closing conn discard whatever the kernel has not delivered yet (SO_LINGER 0: a
+// reset instead of an orderly close). go-redis closes a connection whose reply timed out before it
+// retries; without this, the kernel would keep retransmitting the timed-out command, which could then
+// reach Redis after the retry or after a later write sent on another connection, and make an older
+// value land last (seen under 30% packet loss in the chaos suite). A command Redis has received is
+// unaffected: it was applied before the timeout, in order.
+func abortOnClose(conn net.Conn) {
+	if inner, ok := conn.(interface{ NetConn() net.Conn }); ok { // a *tls.Conn
+		conn = inner.NetConn()
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
 	}
 }
 

@@ -165,7 +165,7 @@ func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
 		return nil
 	})
 	if err != nil {
-		return s.opErr(ctx, "set_many", "", err)
+		return s.opErr(ctx, "set_many", "", s.partial(err, len(items) > 1))
 	}
 	return nil
 }
@@ -207,7 +207,7 @@ func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
 	}
 	n, err := s.unlink(ctx, keys)
 	if err != nil {
-		return n, s.opErr(ctx, "delete", "", err)
+		return n, s.opErr(ctx, "delete", "", s.partial(err, len(keys) > 1))
 	}
 	return n, nil
 }

@@ -115,7 +115,7 @@ func (s *Store) DeletePattern(ctx context.Context, pattern string) (int, error) 
 		})
 	})
 	if err != nil {
-		return int(total.Load()), s.opErr(ctx, "delete_pattern", pattern, err)
+		return int(total.Load()), s.opErr(ctx, "delete_pattern", pattern, s.partial(err, true))
 	}
 	return int(total.Load()), nil
 }
