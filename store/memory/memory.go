@@ -13,6 +13,9 @@
 //     write, not once per read.
 //   - Two keys whose 64-bit hashes collide never see each other's value: the stored key is compared on
 //     every read (they share a slot and displace each other, as an eviction would).
+//   - GetFresh, GetManyFresh, ViewFresh and GetDecodedFresh (fresh.go) read an entry only while more
+//     than a given reserve of its lifetime is left, in one lookup: store/tiered's L1 fail-safe keeps
+//     copies past their logical expiry with them.
 //   - Scan, DeletePattern, Stats and TTL see every live key, although ristretto keeps only key hashes
 //     (each entry carries its key; see entry.go); the garbage collector never scans cached data.
 package memory

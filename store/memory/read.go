@@ -21,6 +21,12 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 // The copies share one allocation, each capped at its own length, so appending to one never writes
 // into another.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	return s.getMany(ctx, keys, -1)
+}
+
+// getMany is GetMany, and with reserve >= 0 GetManyFresh: entries with no more than reserve of their
+// lifetime left are then misses.
+func (s *Store) getMany(ctx context.Context, keys []string, reserve time.Duration) (map[string][]byte, error) {
 	if err := store.CheckKeys(backend, "get_many", keys); err != nil {
 		return nil, err
 	}
@@ -41,6 +47,10 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	var small [128]hit // batches up to 128 keys collect their hits without allocating
 	found := small[:0]
 	size := 0
+	var now int64
+	if reserve >= 0 {
+		now = s.now()
+	}
 	for i, key := range keys {
 		if i&1023 == 1023 {
 			if err := ctx.Err(); err != nil {
@@ -51,7 +61,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 		if i > 0 {
 			h = s.hash(key)
 		}
-		if e := s.find(s.stripe(h), h, key); e != nil {
+		if e := s.find(s.stripe(h), h, key); e != nil && (reserve < 0 || e.remaining(now) > reserve) {
 			found = append(found, hit{i, e})
 			size += len(e.val())
 		}

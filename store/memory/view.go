@@ -73,6 +73,11 @@ func (s *Store) GetDecoded(ctx context.Context, key string, d store.Decoder) (an
 	if err != nil {
 		return nil, err
 	}
+	return s.decodedOf(e, key, d)
+}
+
+// decodedOf returns d's form of e's value: the one e keeps, else a new decoding, which e then keeps.
+func (s *Store) decodedOf(e entry, key string, d store.Decoder) (any, error) {
 	// Only comparable Decoders are ever kept (checked below), so this comparison cannot panic: a kept
 	// Decoder's dynamic type and everything inside it is comparable, and values of different dynamic
 	// types compare unequal without looking further.
