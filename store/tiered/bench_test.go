@@ -30,9 +30,10 @@ func newRawRistretto(b *testing.B) *ristretto.Cache[string, []byte] {
 	return c
 }
 
-// newBenchTiered is tiered(memory, memory) with benchKey written through.
-func newBenchTiered(b *testing.B) *Store {
-	s, err := New(newMemory(b), newMemory(b), Options{L1MaxTTL: time.Hour})
+// newBenchTiered is tiered(memory, memory) with benchKey written through, and the L1 fail-safe window
+// failSafe (0: off).
+func newBenchTiered(b *testing.B, failSafe time.Duration) *Store {
+	s, err := New(newMemory(b), newMemory(b), Options{L1MaxTTL: time.Hour, L1FailSafe: failSafe})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,30 +59,53 @@ func BenchmarkGetL1Hit(b *testing.B) {
 			}
 		}
 	})
-	b.Run("impl=cachekit", func(b *testing.B) {
-		s := newBenchTiered(b)
-		ctx := context.Background()
-		b.ReportAllocs()
-		for b.Loop() {
-			if v, err := s.Get(ctx, benchKey); err != nil || len(v) != len(benchValue) {
-				b.Fatal(err)
+	// +failsafe turns the L1 fail-safe on: the hit path then also compares the copy's remaining lifetime
+	// with the window (one clock read in the memory backend's fresh reads).
+	for _, fs := range []struct {
+		name   string
+		window time.Duration
+	}{{"", 0}, {"+failsafe", 30 * time.Second}} {
+		b.Run("impl=cachekit"+fs.name, func(b *testing.B) {
+			s := newBenchTiered(b, fs.window)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if v, err := s.Get(ctx, benchKey); err != nil || len(v) != len(benchValue) {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	// cachekit+view lends L1's bytes (store.Viewer) instead of copying them, as raw does.
-	b.Run("impl=cachekit+view", func(b *testing.B) {
-		s := newBenchTiered(b)
-		ctx := context.Background()
-		n := 0
-		fn := func(v []byte) error { n = len(v); return nil }
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := s.View(ctx, benchKey, fn); err != nil || n != len(benchValue) {
-				b.Fatal(err)
+		})
+		// cachekit+view lends L1's bytes (store.Viewer) instead of copying them, as raw does.
+		b.Run("impl=cachekit+view"+fs.name, func(b *testing.B) {
+			s := newBenchTiered(b, fs.window)
+			ctx := context.Background()
+			n := 0
+			fn := func(v []byte) error { n = len(v); return nil }
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.View(ctx, benchKey, fn); err != nil || n != len(benchValue) {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+		// cachekit+decoded returns the form L1 keeps (store.DecodedCache).
+		b.Run("impl=cachekit+decoded"+fs.name, func(b *testing.B) {
+			s := newBenchTiered(b, fs.window)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if v, err := s.GetDecoded(ctx, benchKey, benchDecoder{}); err != nil || v == nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
+
+// benchDecoder keeps the value's length as its decoded form.
+type benchDecoder struct{}
+
+func (benchDecoder) DecodeValue(v []byte) (any, error) { return len(v), nil }
 
 // BenchmarkGetL1HitParallel is BenchmarkGetL1Hit from GOMAXPROCS goroutines.
 func BenchmarkGetL1HitParallel(b *testing.B) {
@@ -98,18 +122,23 @@ func BenchmarkGetL1HitParallel(b *testing.B) {
 			}
 		})
 	})
-	b.Run("impl=cachekit", func(b *testing.B) {
-		s := newBenchTiered(b)
-		ctx := context.Background()
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if v, err := s.Get(ctx, benchKey); err != nil || len(v) != len(benchValue) {
-					panic(err)
+	for _, fs := range []struct {
+		name   string
+		window time.Duration
+	}{{"", 0}, {"+failsafe", 30 * time.Second}} {
+		b.Run("impl=cachekit"+fs.name, func(b *testing.B) {
+			s := newBenchTiered(b, fs.window)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if v, err := s.Get(ctx, benchKey); err != nil || len(v) != len(benchValue) {
+						panic(err)
+					}
 				}
-			}
+			})
 		})
-	})
+	}
 }
 
 // BenchmarkSetRedis measures what a write costs over loopback Redis: a raw go-redis SET, and a tiered

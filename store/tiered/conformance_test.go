@@ -53,4 +53,13 @@ func TestConformance(t *testing.T) {
 		u := tieredURL("memory://?max_bytes=64MiB", srv.URL, url.Values{"l1_ttl": {"10s"}})
 		conformance.Run(t, func(*testing.T) conformance.Harness { return redisHarness{url: u} })
 	})
+	// The L1 fail-safe keeps copies past their L1 lifetime: reads must still honour every rule (an
+	// expired or deleted key is a miss, not the kept copy; another instance's write invalidates it).
+	// Over Redis only: the Shared rules matter most here, and one more suite over memory would add its
+	// run time for code paths this one covers.
+	t.Run("l1=memory,l2=redis,l1_fail_safe", func(t *testing.T) {
+		srv := redistest.Standalone(t)
+		u := tieredURL("memory://?max_bytes=64MiB", srv.URL, url.Values{"l1_ttl": {"10s"}, "l1_fail_safe": {"30s"}})
+		conformance.Run(t, func(*testing.T) conformance.Harness { return redisHarness{url: u} })
+	})
 }

@@ -19,8 +19,21 @@
 // Writes go through: L2 first, then L1, so the next local read sees the write (read-your-writes). An L1
 // that refuses the value (store.ErrNotStored) is not an error for the caller, since L2 has it; the key is
 // then removed from L1 so that no older value stays there. Delete, DeletePattern and Add apply to both
-// tiers; Scan and TTL are L2's, the source of truth. A failed L2 write still removes the key from L1 and
-// is published, since it may have landed.
+// tiers; Scan and TTL are L2's, the source of truth. DeleteIfValue (store.CompareDeleter, the release of
+// a lease) is L2's atomic compare-and-delete; when it deletes, L1 drops the key and the invalidation is
+// published, as Delete does.
+//
+// A write whose outcome is unknown — Set, SetMany, Add, Delete or DeleteIfValue failing with
+// store.ErrUnavailable, typically a timeout after the command was sent, which Redis may still apply once
+// it answers again — is treated as if it had landed: the keys are dropped from this Store's L1 (recorded
+// through the guard like every change, so no concurrent backfill puts the older value back) and their
+// invalidation is published (a publication that fails is followed by a flush broadcast once L2
+// answers). This Store therefore never serves the older value afterwards; its next read of the key goes
+// to L2 and sees whatever L2 ends up holding. Other instances drop their copies when that invalidation or
+// flush arrives, or when their subscription resyncs; until then a copy they hold lasts at most its L1
+// lifetime (L1MaxTTL). Only a refusal before any I/O (invalid key or TTL, a closed store, ErrNotStored)
+// leaves L1 alone. An open circuit breaker's store.ErrCircuitOpen, which wraps store.ErrUnavailable, is
+// treated as unknown too (a multi-key write may join it with another node's timeout).
 //
 // # Coherence across instances
 //
@@ -54,7 +67,42 @@
 // # L2 outage
 //
 // L1 hits keep being served. A miss, and every write, fails with L2's error (store.ErrUnavailable from
-// the Redis backend) after L2's own timeouts, or after Options.L2Timeout when that is set.
+// the Redis backend) after L2's own timeouts, or after Options.L2Timeout when that is set; while a
+// circuit breaker of the Redis backend is open, at once (store.ErrCircuitOpen). The pub/sub subscription
+// does not touch L1 when it drops: L1's copies survive the outage (so the fail-safe can serve them), and
+// L1 is flushed when the subscription is re-established (store.Event.Resync), as after any drop.
+//
+// # L1 fail-safe
+//
+// Options.L1FailSafe (URL option l1_fail_safe, e.g. 30s; 0, the default, is off) lets L1 serve a copy
+// past its L1 lifetime while L2 fails, instead of failing the read once the short L1 lifetime is up:
+//   - Every L1 copy is kept for its L1 lifetime (as above: L2's remaining lifetime capped by L1MaxTTL)
+//     plus the window L1FailSafe; its logical expiry stays the L1 lifetime. Within it, an L1 hit is
+//     served as without the fail-safe. Past it the copy is never served fresh: the read goes to L2, as
+//     an L1 miss does, and if L2 answers the normal path applies (an L2 hit replaces the copy; an L2
+//     miss removes it and is a miss). So once L2 answers again, every copy past its L1 lifetime is
+//     re-validated or dropped before it is served again.
+//   - Only when that L2 read fails with L2's own error (a timeout, a refused connection, an open
+//     breaker, a denial; not the caller's ctx ending, an invalid key or a miss) is the copy served, stale:
+//     by Get, View and GetDecoded, and by GetMany for the keys L2 could not answer (when some of them
+//     has no copy left, GetMany fails as a whole, as without the fail-safe). The read's
+//     store.StaleNote, if the caller attached one (store.WithStaleNote; the root Cache's Fetch does), is
+//     marked, and Stats.Extra["stale_served"] counts each key so served (a stale serve is also an L1 hit).
+//   - A copy is never served past its L1 lifetime plus L1FailSafe: L1 no longer holds it.
+//   - Coherence window: a stale copy is served only while L2 fails, and flagged. After L2 answers again,
+//     a copy still within its L1 lifetime may hide a newer value another instance wrote during the
+//     outage (its invalidation was lost) until the earlier of the copy's L1 lifetime end (at most
+//     L1MaxTTL) and this Store's resubscription, whose Resync flushes L1, or the writer's flush broadcast
+//     arrives — exactly as without the fail-safe. The fail-safe adds no unflagged staleness.
+//
+// The hit path then costs one clock read more (L1 must compare the copy's remaining lifetime with the
+// window); with the memory backend as L1 it is one lookup, with another L1 a TTL call and the read.
+//
+// # Circuit breakers
+//
+// The Store is a store.BreakerWatcher: WatchBreakers registers with its tiers (L2's Redis backend keeps
+// one breaker per endpoint), and Stats.Breakers lists the tiers' breakers (L1's, then L2's) at the top
+// level, also while L2 cannot report its other stats.
 //
 // # Stats
 //
@@ -63,5 +111,5 @@
 // EvictionPolicy and PolicyNote are L2's. Extra holds "l1_hits" (from L1's own Stats.Hits, so the L1 hit
 // path counts nothing itself), "l2_hits", "misses", "backfills", "backfills_discarded" (skipped because a
 // change of the key raced them, or L1 refused them), "invalidations_sent", "invalidations_received", "echoes_ignored",
-// "l1_flushes" and "publish_failures".
+// "l1_flushes", "publish_failures" and "stale_served" (keys served stale by the L1 fail-safe).
 package tiered

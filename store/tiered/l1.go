@@ -11,10 +11,13 @@ var bg = context.Background()
 
 // The only ways L1 changes; each holds the guard's lock for the keys it touches (see guard).
 
-// backfill copies an L2 hit into L1 for ttl unless a change was recorded since sn, and reports whether it
-// did. A skipped backfill leaves L1 alone: the change that was recorded already dealt with L1.
+// backfill copies an L2 hit into L1 for ttl (its L1 lifetime; L1 keeps it longer by the fail-safe
+// window) unless a change was recorded since sn, and reports whether it did. A skipped backfill leaves
+// L1 alone: the change that was recorded already dealt with L1. With the fail-safe on, a backfill with
+// no lifetime left removes the key's L1 copy instead: that copy, past its L1 lifetime, may be older than
+// L2's value and must not be served stale later.
 func (s *Store) backfill(key string, value []byte, ttl time.Duration, sn snapshot) bool {
-	if ttl <= 0 {
+	if ttl <= 0 && s.opts.L1FailSafe == 0 {
 		return false
 	}
 	st := s.g.lock(sn.idx)
@@ -22,7 +25,7 @@ func (s *Store) backfill(key string, value []byte, ttl time.Duration, sn snapsho
 	if !s.g.unchangedLocked(sn, 0) {
 		return false
 	}
-	if err := s.l1.Set(bg, key, value, ttl); err != nil {
+	if ttl <= 0 || s.l1.Set(bg, key, value, s.l1Keep(ttl)) != nil {
 		// A refusal (ErrNotStored) may leave an older value in place.
 		_, _ = s.l1.Delete(bg, key)
 		return false
@@ -38,7 +41,7 @@ func (s *Store) writeThrough(key string, value []byte, ttl time.Duration, sn sna
 	defer st.mu.Unlock()
 	ok := ttl > 0 && s.g.unchangedLocked(sn, own)
 	st.ver.Add(1)
-	if ok && s.l1.Set(bg, key, value, ttl) == nil {
+	if ok && s.l1.Set(bg, key, value, s.l1Keep(ttl)) == nil {
 		return
 	}
 	_, _ = s.l1.Delete(bg, key)

@@ -10,7 +10,8 @@ import (
 
 // Get returns a copy of the value of key from L1, else from L2 (copying it into L1 for its remaining L2
 // lifetime capped by L1MaxTTL). A key in neither is an error wrapping store.ErrNotFound; an L2 failure
-// on an L1 miss is L2's error (store.ErrUnavailable when L2 is unreachable).
+// on an L1 miss is L2's error (store.ErrUnavailable when L2 is unreachable) — unless the L1 fail-safe
+// serves L1's stale copy instead (Options.L1FailSafe; the read's store.StaleNote is then marked).
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "get", key); err != nil {
 		return nil, err
@@ -18,17 +19,29 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := store.CheckKey(backendName, "get", key); err != nil {
 		return nil, err
 	}
-	v, err := s.l1.Get(ctx, key)
+	var v []byte
+	var err error
+	if s.opts.L1FailSafe == 0 {
+		v, err = s.l1.Get(ctx, key)
+	} else {
+		v, err = s.l1FreshGet(ctx, key)
+	}
 	if err == nil {
 		return v, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return nil, opErr("get", key, err)
 	}
-	return s.getL2(ctx, key)
+	v, err = s.getL2(ctx, key)
+	if err != nil && s.mayServeStale(ctx, err) {
+		if v, ok := s.staleGet(ctx, key); ok {
+			return v, nil
+		}
+	}
+	return v, err
 }
 
-// getL2 serves an L1 miss.
+// getL2 serves an L1 miss (with the fail-safe on, a miss of a fresh copy) from L2.
 func (s *Store) getL2(ctx context.Context, key string) ([]byte, error) {
 	sn := s.snap(key)
 	start := time.Now()
@@ -38,6 +51,7 @@ func (s *Store) getL2(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			s.c.misses.Add(1)
+			s.forget(key, sn)
 			return nil, opErr("get", key, store.ErrNotFound)
 		}
 		return nil, s.l2Err(ctx, "get", key, err)
@@ -49,7 +63,9 @@ func (s *Store) getL2(ctx context.Context, key string) ([]byte, error) {
 
 // GetMany returns the hits among keys: L1's, plus L2's for the keys L1 missed, fetched in one L2 call and
 // copied into L1. When L2 fails, GetMany fails as a whole (with L2's error) rather than return a partial
-// answer that would read as misses.
+// answer that would read as misses — unless the L1 fail-safe (Options.L1FailSafe) still keeps a stale
+// copy of every key L1 missed: those are then returned with the fresh hits, and the read's
+// store.StaleNote is marked.
 func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
 	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "get_many", ""); err != nil {
 		return nil, err
@@ -57,7 +73,13 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	if err := store.CheckKeys(backendName, "get_many", keys); err != nil {
 		return nil, err
 	}
-	hits, err := s.l1.GetMany(ctx, keys)
+	var hits map[string][]byte
+	var err error
+	if s.opts.L1FailSafe == 0 {
+		hits, err = s.l1.GetMany(ctx, keys)
+	} else {
+		hits, err = s.l1FreshGetMany(ctx, keys)
+	}
 	if err != nil {
 		return nil, opErr("get_many", "", err)
 	}
@@ -74,7 +96,11 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	found, err := store.GetManyWithTTL(l2ctx, s.l2, missing) // one call when L2 is a store.TTLReader
 	cancel()
 	if err != nil {
-		return nil, s.l2Err(ctx, "get_many", "", err)
+		err = s.l2Err(ctx, "get_many", "", err)
+		if s.mayServeStale(ctx, err) && s.staleMany(ctx, hits, missing) {
+			return hits, nil
+		}
+		return nil, err
 	}
 	s.c.l2Hits.Add(int64(len(found)))
 	s.c.misses.Add(int64(len(missing) - len(found)))
@@ -82,6 +108,7 @@ func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, 
 	for i, k := range missing {
 		e, ok := found[k]
 		if !ok {
+			s.forget(k, sns[i])
 			continue
 		}
 		hits[k] = e.Value

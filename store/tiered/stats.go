@@ -19,6 +19,7 @@ type counters struct {
 	echoes             atomic.Int64
 	flushes            atomic.Int64
 	publishFailures    atomic.Int64
+	staleServed        atomic.Int64
 }
 
 // Stats returns the counters described in the package documentation, with L1's and L2's own Stats in
@@ -36,7 +37,8 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	l2, l2err := s.l2.Stats(l2ctx)
 	cancel()
 	if l2err != nil {
-		l2 = store.Stats{Backend: "", Hits: -1, Misses: -1, Keys: -1, UsedBytes: -1, PeakBytes: -1, MaxBytes: -1, Evictions: -1, RejectedSets: -1}
+		// Breakers L2 still reported matter most during an outage.
+		l2 = store.Stats{Backend: "", Hits: -1, Misses: -1, Keys: -1, UsedBytes: -1, PeakBytes: -1, MaxBytes: -1, Evictions: -1, RejectedSets: -1, Breakers: l2.Breakers}
 	}
 
 	l1Hits := int64(-1)
@@ -60,6 +62,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		RejectedSets:   l2.RejectedSets,
 		EvictionPolicy: l2.EvictionPolicy,
 		PolicyNote:     l2.PolicyNote,
+		Breakers:       breakers(l1, l2),
 		Extra: map[string]int64{
 			"l1_hits":                l1Hits,
 			"l2_hits":                l2Hits,
@@ -71,6 +74,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 			"echoes_ignored":         s.c.echoes.Load(),
 			"l1_flushes":             s.c.flushes.Load(),
 			"publish_failures":       s.c.publishFailures.Load(),
+			"stale_served":           s.c.staleServed.Load(),
 		},
 		Tiers: []store.Stats{l1, l2},
 	}

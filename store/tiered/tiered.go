@@ -52,12 +52,19 @@ type Options struct {
 	// DisableInvalidation turns cross-instance invalidation off even when L2 is a store.Broadcaster: for
 	// a single instance, or when L1MaxTTL alone is an acceptable staleness bound.
 	DisableInvalidation bool
+
+	// L1FailSafe is the L1 fail-safe window, the longest an L1 copy is served past its L1 lifetime, and
+	// then only while L2 fails (see "L1 fail-safe" in the package documentation): every L1 copy is kept
+	// for its L1 lifetime plus L1FailSafe, but served fresh only within its L1 lifetime. 0, the default,
+	// turns the fail-safe off (L1 copies are kept for their L1 lifetime only); negative is an error.
+	L1FailSafe time.Duration
 }
 
 // Store is the two-tier store. It is safe for concurrent use; create it with New.
 type Store struct {
 	l1, l2 store.Store
 	opts   Options
+	fresh  freshReader // l1's fresh reads for the fail-safe, or nil
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -97,6 +104,8 @@ func New(l1, l2 store.Store, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("%w: L1MaxTTL is %v; want > 0 (0 means %v)", ErrInvalidOptions, opts.L1MaxTTL, DefaultL1MaxTTL)
 	case opts.L2Timeout < 0:
 		return nil, fmt.Errorf("%w: L2Timeout is %v; want >= 0 (0 means L2's own timeouts)", ErrInvalidOptions, opts.L2Timeout)
+	case opts.L1FailSafe < 0:
+		return nil, fmt.Errorf("%w: L1FailSafe is %v; want >= 0 (0 turns the L1 fail-safe off)", ErrInvalidOptions, opts.L1FailSafe)
 	}
 	if opts.L1MaxTTL == 0 {
 		opts.L1MaxTTL = DefaultL1MaxTTL
@@ -105,6 +114,7 @@ func New(l1, l2 store.Store, opts Options) (*Store, error) {
 		opts.Channel = DefaultChannel
 	}
 	s := &Store{l1: l1, l2: l2, opts: opts, ready: make(chan struct{})}
+	s.fresh, _ = l1.(freshReader)
 	s.g.init()
 	if st, err := l1.Stats(context.Background()); err == nil && st.Hits > 0 {
 		s.l1HitsBase = st.Hits
@@ -185,15 +195,27 @@ func (s *Store) l2ctx(ctx context.Context) (context.Context, context.CancelFunc)
 // becomes store.ErrUnavailable (deliberately not unwrapping to context.DeadlineExceeded, which would read
 // as the caller's own deadline).
 func (s *Store) l2Err(ctx context.Context, op, key string, err error) error {
-	if s.opts.L2Timeout > 0 && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+	if s.opts.L2Timeout > 0 && !callerDone(ctx) && errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("%w: L2 did not answer within L2Timeout %v (%v)", store.ErrUnavailable, s.opts.L2Timeout, err)
 	}
 	return opErr(op, key, err)
 }
 
-// mayHaveWritten reports whether a failed L2 write may nevertheless have changed L2 (a timeout after the
-// command was sent), so that L1 must drop the key and other instances must hear about it. Refusals
-// before any I/O cannot have.
+// callerDone reports whether the caller's ctx has ended, or has reached its deadline: an L2 client that
+// sets socket deadlines from ctx's deadline may report it a moment before ctx's own timer fires.
+func callerDone(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
+}
+
+// mayHaveWritten reports whether a failed L2 write may nevertheless have changed L2 (its outcome is
+// unknown: a timeout after the command was sent, which Redis may still apply), so that L1 must drop the
+// key and other instances must hear about it. Refusals before any I/O cannot have. An open circuit
+// breaker (store.ErrCircuitOpen) sent nothing either, but is treated as unknown all the same: a
+// multi-key write's error may join it with a timeout of another node, and dropping is always safe.
 func mayHaveWritten(err error) bool {
 	return !errors.Is(err, store.ErrInvalidKey) && !errors.Is(err, store.ErrInvalidTTL) &&
 		!errors.Is(err, store.ErrClosed) && !errors.Is(err, store.ErrNotStored)

@@ -16,13 +16,14 @@ func init() { store.Register(Scheme, OpenURL) }
 
 // OpenURL opens a Store from a URL
 //
-//	tiered://?l1=<escaped URL>&l2=<escaped URL>&l1_ttl=2s&channel=cachekit:invalidate&l2_timeout=0&sync_publish=false&invalidation=true
+//	tiered://?l1=<escaped URL>&l2=<escaped URL>&l1_ttl=2s&channel=cachekit:invalidate&l2_timeout=0&sync_publish=false&invalidation=true&l1_fail_safe=0
 //
 // l1 and l2 are required and are opened with store.Open, so their backends must be imported (registered).
 // They must be percent-escaped (url.QueryEscape): an unescaped '?' or '=' inside them is an error, and so
 // is any option this opener does not know — which is where the options of an unescaped nested URL end
-// up. l1_ttl, channel, l2_timeout, sync_publish and invalidation map to Options.L1MaxTTL, Channel,
-// L2Timeout, SyncPublish and !DisableInvalidation. Errors wrap store.ErrInvalidURL and never show a
+// up. l1_ttl, channel, l2_timeout, sync_publish, invalidation and l1_fail_safe map to Options.L1MaxTTL,
+// Channel, L2Timeout, SyncPublish, !DisableInvalidation and L1FailSafe (a duration such as 30s; 0, the
+// default, is off; a negative or unreadable value is an error naming the option). Errors wrap store.ErrInvalidURL and never show a
 // password. The Store owns both nested stores.
 func OpenURL(ctx context.Context, u *url.URL) (store.Store, error) {
 	if err := store.CheckOptionsURL(u, Scheme, "tiered://?l1=...&l2=..."); err != nil {
@@ -39,6 +40,7 @@ func OpenURL(ctx context.Context, u *url.URL) (store.Store, error) {
 		L2Timeout:           q.Duration("l2_timeout", 0),
 		SyncPublish:         q.Bool("sync_publish", false),
 		DisableInvalidation: !q.Bool("invalidation", true),
+		L1FailSafe:          q.Duration("l1_fail_safe", 0),
 	}
 	switch {
 	case l1URL == "" || l2URL == "":

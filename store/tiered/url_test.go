@@ -13,6 +13,7 @@ import (
 func TestOpenURL(t *testing.T) {
 	u := tieredURL("memory://?max_bytes=1MiB", "memory://", url.Values{
 		"l1_ttl": {"5s"}, "channel": {"fleet-a"}, "l2_timeout": {"250ms"}, "sync_publish": {"true"}, "invalidation": {"false"},
+		"l1_fail_safe": {"30s"},
 	})
 	st, err := store.Open(t.Context(), u)
 	if err != nil {
@@ -23,7 +24,7 @@ func TestOpenURL(t *testing.T) {
 	if !ok {
 		t.Fatalf("store.Open returned %T, want *tiered.Store", st)
 	}
-	want := Options{L1MaxTTL: 5 * time.Second, Channel: "fleet-a", L2Timeout: 250 * time.Millisecond, SyncPublish: true, DisableInvalidation: true}
+	want := Options{L1MaxTTL: 5 * time.Second, Channel: "fleet-a", L2Timeout: 250 * time.Millisecond, SyncPublish: true, DisableInvalidation: true, L1FailSafe: 30 * time.Second}
 	if s.opts != want {
 		t.Errorf("options = %+v, want %+v", s.opts, want)
 	}
@@ -45,7 +46,7 @@ func TestOpenURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st2.Close()
-	if o := st2.(*Store).opts; o.L1MaxTTL != DefaultL1MaxTTL || o.Channel != DefaultChannel || o.L2Timeout != 0 || o.SyncPublish || o.DisableInvalidation {
+	if o := st2.(*Store).opts; o.L1MaxTTL != DefaultL1MaxTTL || o.Channel != DefaultChannel || o.L2Timeout != 0 || o.SyncPublish || o.DisableInvalidation || o.L1FailSafe != 0 {
 		t.Errorf("default options = %+v", o)
 	}
 }
@@ -66,6 +67,8 @@ func TestOpenURLErrors(t *testing.T) {
 		{"UnknownOption", "tiered://?l1=" + mem + "&l2=" + mem + "&l1ttl=2s", []string{"l1ttl"}},
 		{"ZeroL1TTL", "tiered://?l1=" + mem + "&l2=" + mem + "&l1_ttl=0s", []string{"l1_ttl"}},
 		{"BadL1TTL", "tiered://?l1=" + mem + "&l2=" + mem + "&l1_ttl=soon", []string{"l1_ttl"}},
+		{"NegativeFailSafe", "tiered://?l1=" + mem + "&l2=" + mem + "&l1_fail_safe=-1s", []string{"l1_fail_safe"}},
+		{"BadFailSafe", "tiered://?l1=" + mem + "&l2=" + mem + "&l1_fail_safe=long", []string{"l1_fail_safe"}},
 		{"BadBool", "tiered://?l1=" + mem + "&l2=" + mem + "&sync_publish=maybe", []string{"sync_publish"}},
 		{"EmptyChannel", "tiered://?l1=" + mem + "&l2=" + mem + "&channel=", []string{"channel"}},
 		{"Host", "tiered://somewhere/?l1=" + mem + "&l2=" + mem, []string{"no host"}},
@@ -104,6 +107,7 @@ func TestNewErrors(t *testing.T) {
 		"SameStore":        func() (*Store, error) { return New(m1, m1, Options{}) },
 		"NegativeL1MaxTTL": func() (*Store, error) { return New(m1, m2, Options{L1MaxTTL: -time.Second}) },
 		"NegativeTimeout":  func() (*Store, error) { return New(m1, m2, Options{L2Timeout: -time.Second}) },
+		"NegativeFailSafe": func() (*Store, error) { return New(m1, m2, Options{L1FailSafe: -time.Second}) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			if s, err := call(); !errors.Is(err, ErrInvalidOptions) {

@@ -17,8 +17,10 @@ var (
 // (the memory backend is); otherwise, and on an L1 miss, it reads as Get does (L2, with backfill) and
 // lends fn that copy. fn must not retain or modify the bytes, nor call this Store. A key in neither tier
 // is an error wrapping store.ErrNotFound and fn is not called; fn's error is returned unchanged, and so
-// is an L1 error other than a miss. key is passed to L2 only as a copy, so it is not retained after View
-// returns, except inside a returned error.
+// is an L1 error other than a miss. With the L1 fail-safe on (Options.L1FailSafe), a copy past its L1
+// lifetime is read as an L1 miss, and an L2 failure then lends fn that stale copy, as Get would return
+// it. key is passed to L2 only as a copy, so it is not retained after View returns, except inside a
+// returned error.
 func (s *Store) View(ctx context.Context, key string, fn func(value []byte) error) error {
 	if err := store.CheckCall(ctx, s.closed.Load(), backendName, "get", key); err != nil {
 		return err
@@ -29,12 +31,22 @@ func (s *Store) View(ctx context.Context, key string, fn func(value []byte) erro
 	if err := store.CheckKey(backendName, "get", key); err != nil {
 		return err
 	}
-	err := store.View(ctx, s.l1, key, fn) // L1's View, or its Get and then fn
+	var err error
+	if s.opts.L1FailSafe == 0 {
+		err = store.View(ctx, s.l1, key, fn) // L1's View, or its Get and then fn
+	} else {
+		err = s.l1FreshView(ctx, key, fn)
+	}
 	if err == nil || !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	v, err := s.getL2(ctx, strings.Clone(key)) // L2 (a network client, its hooks) might keep the key
 	if err != nil {
+		if s.mayServeStale(ctx, err) {
+			if served, ferr := s.staleView(ctx, key, fn); served {
+				return ferr
+			}
+		}
 		return err
 	}
 	return fn(v)
@@ -45,7 +57,8 @@ func (s *Store) View(ctx context.Context, key string, fn func(value []byte) erro
 // decoding only the first time after each write; an L1 miss reads L2 as Get does (backfilling L1, whose
 // next GetDecoded decodes and keeps the form) and returns d's decoding of L2's bytes. With any other L1
 // it decodes on every call (store.GetDecoded's fallback). Invalidations and writes replace L1's entries,
-// and with them their forms, so a form is exactly as fresh as an L1 hit of Get.
+// and with them their forms, so a form is exactly as fresh as an L1 hit of Get; with the L1 fail-safe on,
+// an L2 failure returns the form of L1's stale copy, as Get would return that copy.
 //
 // The rules are store.DecodedCache's: callers sharing a Decoder share the form and treat it as
 // read-only; DecodeValue's error, and an L1 error other than a miss, are returned unchanged; a key in
@@ -58,7 +71,13 @@ func (s *Store) GetDecoded(ctx context.Context, key string, d store.Decoder) (an
 	if err := store.CheckKey(backendName, "get", key); err != nil {
 		return nil, err
 	}
-	v, err := store.GetDecoded(ctx, s.l1, key, d) // L1 checks d (on an L1 hit, at the latest)
+	var v any
+	var err error
+	if s.opts.L1FailSafe == 0 {
+		v, err = store.GetDecoded(ctx, s.l1, key, d) // L1 checks d (on an L1 hit, at the latest)
+	} else {
+		v, err = s.l1FreshGetDecoded(ctx, key, d)
+	}
 	if err == nil || !errors.Is(err, store.ErrNotFound) {
 		return v, err
 	}
@@ -68,6 +87,11 @@ func (s *Store) GetDecoded(ctx context.Context, key string, d store.Decoder) (an
 	}
 	b, err := s.getL2(ctx, key)
 	if err != nil {
+		if s.mayServeStale(ctx, err) {
+			if v, ok := s.staleDecoded(ctx, key, d); ok {
+				return v, nil
+			}
+		}
 		return nil, err
 	}
 	return d.DecodeValue(b)
