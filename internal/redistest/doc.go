@@ -7,6 +7,12 @@
 // can never pass by skipping). Dedicated, Cluster and Sentinel start servers of their own and follow the
 // same skip rule.
 //
+// Fault tests get servers they may break: Controlled (Dedicated) can be stopped, restarted on its
+// port, paused (SIGSTOP) and sent commands such as DEBUG SLEEP (test servers run with
+// --enable-debug-command yes); ClusterWithReplicas and Sentinel can be failed over and have single
+// nodes paused; NetNamespace (Linux, root) puts a server behind a veth pair in a network namespace of its
+// own, where Impair (tc netem delay and loss) and Drop (nftables loss) degrade only that path.
+//
 // A test binary whose TestMain calls Main shares one standalone server and one cluster per size among all
 // its tests, and stops them when the tests end:
 //

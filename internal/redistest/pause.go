@@ -54,7 +54,12 @@ func (c *Controlled) signalLocked(pause bool) error {
 		}
 		return c.ctr.unpause(ctx)
 	}
-	p := c.proc
+	return c.proc.freeze(pause)
+}
+
+// freeze sends SIGSTOP (pause true) or SIGCONT to the process's whole group: a fork (a BGSAVE child) is
+// frozen with its parent.
+func (p *proc) freeze(pause bool) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cur == nil {
@@ -64,6 +69,5 @@ func (c *Controlled) signalLocked(pause bool) error {
 	if pause {
 		sig = syscall.SIGSTOP
 	}
-	// The whole group: a fork (a BGSAVE child) is frozen with its parent.
 	return syscall.Kill(-p.cur.cmd.Process.Pid, sig)
 }

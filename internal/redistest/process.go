@@ -21,7 +21,8 @@ const startAttempts = 5
 type proc struct {
 	name string   // what it is, for messages: "redis-server", "cluster node", "sentinel"
 	bin  string   // path of redis-server
-	port int      // loopback port it listens on
+	port int      // port it listens on
+	host string   // address it listens on; "" means 127.0.0.1 (NetNamespace's servers use their own)
 	args []string // arguments after the binary
 
 	mu  sync.Mutex
@@ -71,8 +72,14 @@ func startProc(name, bin string, pick func() (int, error), args func(port int) [
 	return nil, fmt.Errorf("%s did not start on %d fresh ports; last attempt: %w", name, startAttempts, last)
 }
 
-// addr is the server's loopback address.
-func (p *proc) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p.port)) }
+// addr is the server's address: loopback, unless the proc was started in a network namespace.
+func (p *proc) addr() string {
+	host := p.host
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p.port))
+}
 
 // launch starts the process on p.port and waits until it answers PING. On failure the process is killed
 // and the error carries the tail of its output.

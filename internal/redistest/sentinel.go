@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +28,10 @@ type SentinelSetup struct {
 	// URL is "redis+sentinel://127.0.0.1:sentinelport/mymaster" (further sentinels as ?addr=host:port),
 	// the form store/redis opens.
 	URL string
+
+	mu     sync.Mutex
+	data   map[string]*proc // the data servers by address, for Pause
+	paused map[string]bool
 }
 
 // Sentinel starts a new master, a replica of it and a sentinel monitoring the master as "mymaster"
@@ -159,5 +164,7 @@ func startSentinel() (*SentinelSetup, func(), error) {
 		Master:        &Server{Addr: master.addr(), URL: redisURL(master.addr()), Source: SourceProcess},
 		Replica:       &Server{Addr: replica.addr(), URL: redisURL(replica.addr()), Source: SourceProcess},
 		URL:           "redis+sentinel://" + sentinel.addr() + "/" + name,
+		data:          map[string]*proc{master.addr(): master, replica.addr(): replica},
+		paused:        map[string]bool{},
 	}, stop, nil
 }
