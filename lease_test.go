@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -69,11 +70,12 @@ func stampede(t *testing.T, caches []*cachekit.Cache, perInstance int, key strin
 
 // With Policy.Lease, 1,000 concurrent Fetches of one cold key across 4 Cache instances sharing Redis
 // call the loader exactly once, and every caller gets that load's value; without it, each instance's
-// own shared load is all there is (at most 4 loads).
+// own shared load is all there is (at most 4 loads). On tiered over Redis too (the lease lives in L2).
 func TestLeaseOneLoadAcrossInstances(t *testing.T) {
 	srv := redistest.Standalone(t)
 	urls := map[string]string{
-		"redis": srv.URL,
+		"redis":  srv.URL,
+		"tiered": "tiered://?l1=" + url.QueryEscape("memory://") + "&l2=" + url.QueryEscape(srv.URL),
 	}
 	for name, raw := range urls {
 		t.Run(name, func(t *testing.T) {
