@@ -68,27 +68,7 @@ func (s *Store) lookupFresh(ctx context.Context, op, key string, reserve time.Du
 	if err := checkReserve(op, key, reserve); err != nil {
 		return nil, err
 	}
-	if err := store.CheckKey(backend, op, key); err != nil {
-		return nil, err
-	}
-	h := s.hash(key)
-	st := s.stripe(h)
-	if err := s.enter(ctx, st, op, key); err != nil {
-		return nil, err
-	}
-	e := s.find(st, h, key)
-	if e == nil || e.remaining(s.now()) <= reserve {
-		if !s.uncounted {
-			st.misses.Add(1)
-		}
-		st.active.Add(-1)
-		return nil, opErr(op, key, store.ErrNotFound)
-	}
-	if !s.uncounted {
-		st.hits.Add(1)
-	}
-	st.active.Add(-1)
-	return e, nil
+	return s.lookupWithin(ctx, op, key, reserve)
 }
 
 // checkReserve rejects a negative reserve.

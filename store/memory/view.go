@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/cachekit/cachekit/store"
 )
@@ -15,6 +16,12 @@ var (
 // lookup returns key's live entry for a read that counts as a hit or miss, or the error the read fails
 // with (ctx done, closed, or a miss wrapping store.ErrNotFound).
 func (s *Store) lookup(ctx context.Context, op, key string) (entry, error) {
+	return s.lookupWithin(ctx, op, key, 0)
+}
+
+// lookupWithin is lookup that also treats an entry with no more than reserve of its lifetime left as a
+// miss (reserve 0: only expired entries, and no clock read).
+func (s *Store) lookupWithin(ctx context.Context, op, key string, reserve time.Duration) (entry, error) {
 	if err := store.CheckKey(backend, op, key); err != nil {
 		return nil, err
 	}
@@ -24,7 +31,7 @@ func (s *Store) lookup(ctx context.Context, op, key string) (entry, error) {
 		return nil, err
 	}
 	e := s.find(st, h, key)
-	if e == nil {
+	if e == nil || reserve > 0 && e.remaining(s.now()) <= reserve {
 		if !s.uncounted {
 			st.misses.Add(1)
 		}
