@@ -9,6 +9,7 @@ import (
 	"github.com/cachekit/cachekit"
 	"github.com/cachekit/cachekit/internal/redistest"
 	"github.com/cachekit/cachekit/store"
+	"github.com/cachekit/cachekit/store/tiered"
 )
 
 // A hung Redis (SIGSTOP) costs a Fetch without a deadline at most the fetch read timeout before it
@@ -66,6 +67,11 @@ func TestTieredFailSafeThroughFetch(t *testing.T) {
 	}
 	t.Cleanup(func() { c.Close() })
 	ctx := context.Background()
+	// What L1 takes in before the first invalidation subscription is confirmed is flushed then (it may
+	// have missed an invalidation): wait for it, or a slow start would flush the copy under test.
+	if err := c.Store().(*tiered.Store).Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
 	mustNotLoad := func(context.Context) (string, error) { return "loaded", nil }
 	if err := c.Set(ctx, "price:QRL", "v1", time.Minute); err != nil {
 		t.Fatal(err)
