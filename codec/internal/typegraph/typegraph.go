@@ -58,9 +58,10 @@ type Edge struct {
 	Type  reflect.Type
 }
 
+// Edge.Index values of the edges that are not struct fields.
 const (
-	EdgeElem = -1
-	EdgeKey  = -2
+	EdgeElem = -1 // the element of a pointer, slice, array or map
+	EdgeKey  = -2 // the key of a map
 )
 
 // Edges returns the ways down from t that the rules allow: the visited fields of a struct, the element
