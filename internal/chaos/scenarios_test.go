@@ -132,6 +132,9 @@ func TestChaos(t *testing.T) {
 
 	t.Run("network", func(t *testing.T) {
 		if os.Geteuid() != 0 {
+			if redistest.Required() {
+				t.Fatalf("network faults need root (a network namespace and a veth pair); running as uid %d, and %s=1 forbids skipping", os.Geteuid(), redistest.EnvRequire)
+			}
 			t.Skipf("network faults need root (a network namespace and a veth pair); running as uid %d", os.Geteuid())
 		}
 		ns := redistest.NetNamespace(t)

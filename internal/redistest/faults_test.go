@@ -110,6 +110,9 @@ func TestSentinelFailoverAndPause(t *testing.T) {
 // netem.
 func TestNetNamespaceLossAndDelay(t *testing.T) {
 	if os.Geteuid() != 0 {
+		if required() {
+			t.Fatalf("redistest: network namespaces need root; this test runs as uid %d, and %s=1 forbids skipping", os.Geteuid(), EnvRequire)
+		}
 		t.Skip("redistest: network namespaces need root here; this test runs as uid", os.Geteuid())
 	}
 	s := NetNamespace(t)

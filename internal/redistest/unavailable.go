@@ -43,6 +43,10 @@ func fail(t testing.TB, what, ways string, err error) {
 }
 
 // required reports whether EnvRequire asks for failures instead of skips.
+// Required reports whether EnvRequire is set: a test that cannot obtain what it needs must then fail,
+// never skip.
+func Required() bool { return required() }
+
 func required() bool {
 	v, err := strconv.ParseBool(os.Getenv(EnvRequire))
 	return err == nil && v
