@@ -63,9 +63,10 @@ func (j *loadJob[T]) awaitLease(ctx context.Context, fl *flight) (lease *heldLea
 	giveUp := time.Now().Add(2 * j.p.Lease)
 	wait := leasePollInitial
 	for {
-		// Lease calls get the store's own budget, capped by the lease, not Fetch's short read budget: a
-		// busy pool must not make every process load.
-		sctx, cancel := context.WithTimeout(ctx, j.p.Lease)
+		// Each lease call is bounded like Fetch's read (WithFetchReadTimeout), so a store that hangs
+		// between the read and the lease costs a caller no more than the read did: past it, this process
+		// loads without a lease.
+		sctx, cancel := context.WithTimeout(ctx, min(j.readBudget, j.p.Lease))
 		took, err := c.st.Add(sctx, key, []byte(token), j.p.Lease)
 		cancel()
 		if err != nil {
@@ -87,7 +88,7 @@ func (j *loadJob[T]) awaitLease(ctx context.Context, fl *flight) (lease *heldLea
 		case <-t.C:
 		}
 		wait = min(2*wait, leasePollMax)
-		sctx, cancel = context.WithTimeout(ctx, j.p.Lease)
+		sctx, cancel = context.WithTimeout(ctx, min(j.readBudget, j.p.Lease))
 		data, err := c.st.Get(sctx, j.full)
 		cancel()
 		switch {

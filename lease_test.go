@@ -116,8 +116,10 @@ func TestLeaseOneLoadAcrossInstances(t *testing.T) {
 							taken += c.Counters().LeasesTaken
 							waits += c.Counters().LeaseWaits
 						}
-						if taken != 1 || waits != 3 {
-							t.Errorf("LeasesTaken=%d LeaseWaits=%d across instances; want 1 and 3", taken, waits)
+						// An instance whose load starts after the value landed finds it in its double-check
+						// and waits for no lease: at most the other 3 wait.
+						if taken != 1 || waits > 3 {
+							t.Errorf("LeasesTaken=%d LeaseWaits=%d across instances; want 1 and at most 3", taken, waits)
 						}
 						// Released by its owner once the value was written.
 						if ttl, err := caches[0].Store().TTL(context.Background(), caches[0].Keyspace().Prefix()+"price:QRL/USDT::lease"); err == nil {
