@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -32,27 +31,19 @@ func (s *Store) GetFresh(ctx context.Context, key string, reserve time.Duration)
 
 // ViewFresh is View for an entry with more than reserve of its lifetime left (see above).
 func (s *Store) ViewFresh(ctx context.Context, key string, reserve time.Duration, fn func(value []byte) error) error {
-	if fn == nil {
-		return opErr("get", key, errors.New("View: fn is nil"))
-	}
-	e, err := s.lookupFresh(ctx, "get", key, reserve)
-	if err != nil {
+	if err := checkReserve("get", key, reserve); err != nil {
 		return err
 	}
-	return fn(e.val())
+	return s.view(ctx, key, reserve, fn)
 }
 
 // GetDecodedFresh is GetDecoded for an entry with more than reserve of its lifetime left (see above);
 // the form it keeps and returns is GetDecoded's.
 func (s *Store) GetDecodedFresh(ctx context.Context, key string, reserve time.Duration, d store.Decoder) (any, error) {
-	if d == nil {
-		return nil, opErr("get", key, errors.New("GetDecoded: Decoder is nil"))
-	}
-	e, err := s.lookupFresh(ctx, "get", key, reserve)
-	if err != nil {
+	if err := checkReserve("get", key, reserve); err != nil {
 		return nil, err
 	}
-	return s.decodedOf(e, key, d)
+	return s.getDecoded(ctx, key, reserve, d)
 }
 
 // GetManyFresh is GetMany for the entries with more than reserve of their lifetime left (see above).

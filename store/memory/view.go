@@ -52,10 +52,15 @@ func (s *Store) lookupWithin(ctx context.Context, op, key string, reserve time.D
 // store.ErrNotFound and fn is not called; fn's error is returned unchanged. Hits and misses count as
 // Get's. The key is not retained after View returns, except inside a returned error.
 func (s *Store) View(ctx context.Context, key string, fn func(value []byte) error) error {
+	return s.view(ctx, key, 0, fn)
+}
+
+// view is View, and with reserve > 0 ViewFresh (see lookupWithin).
+func (s *Store) view(ctx context.Context, key string, reserve time.Duration, fn func(value []byte) error) error {
 	if fn == nil {
 		return opErr("get", key, errors.New("View: fn is nil"))
 	}
-	e, err := s.lookup(ctx, "get", key)
+	e, err := s.lookupWithin(ctx, "get", key, reserve)
 	if err != nil {
 		return err
 	}
@@ -73,10 +78,15 @@ func (s *Store) View(ctx context.Context, key string, fn func(value []byte) erro
 // Decoder, or an uncomparable one on a hit, is an error naming the problem. Hits and misses count as
 // Get's. The key is not retained after GetDecoded returns, except inside a returned error.
 func (s *Store) GetDecoded(ctx context.Context, key string, d store.Decoder) (any, error) {
+	return s.getDecoded(ctx, key, 0, d)
+}
+
+// getDecoded is GetDecoded, and with reserve > 0 GetDecodedFresh (see lookupWithin).
+func (s *Store) getDecoded(ctx context.Context, key string, reserve time.Duration, d store.Decoder) (any, error) {
 	if d == nil {
 		return nil, opErr("get", key, errors.New("GetDecoded: Decoder is nil"))
 	}
-	e, err := s.lookup(ctx, "get", key)
+	e, err := s.lookupWithin(ctx, "get", key, reserve)
 	if err != nil {
 		return nil, err
 	}
