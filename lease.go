@@ -74,8 +74,19 @@ func (j *loadJob[T]) awaitLease(ctx context.Context, fl *flight) (lease *heldLea
 			return nil, false
 		}
 		if took {
-			c.counts.leasesTaken.Add(1)
-			return &heldLease{c: c, key: key, token: token}, false
+			held := &heldLease{c: c, key: key, token: token}
+			// The previous holder may have written the value and released the lease since this
+			// process last looked: read once more before loading, or the key is loaded twice.
+			sctx, cancel := context.WithTimeout(ctx, min(j.readBudget, j.p.Lease))
+			data, err := c.st.Get(sctx, j.full)
+			cancel()
+			if err == nil && j.takeStored(fl, data) {
+				held.release(ctx)
+				c.counts.leaseWaits.Add(1)
+				return nil, true
+			}
+			c.counts.leasesTaken.Add(1) // taken to load
+			return held, false
 		}
 		if !time.Now().Before(giveUp) {
 			return nil, false
