@@ -41,8 +41,10 @@ type sample struct {
 	stale  bool  // FetchResult flagged the value stale
 	cached bool  // FetchResult served it from the cache
 	age    time.Duration
-	// fresh reports a FetchResult value whose envelope says it is within its fresh TTL (a stale flag on
-	// it comes from the tiered fail-safe, not from the value's age).
+	// fresh reports a FetchResult value whose envelope says it was within its fresh TTL when the call
+	// began (a stale flag on it comes from the tiered fail-safe, not from the value's age). Judged at the
+	// start, not on return: Fetch decides between the two, and a value fresh at that moment may have
+	// turned stale by the time the call returns.
 	fresh bool
 }
 
@@ -235,9 +237,10 @@ func (w *workload) setMany(ctx context.Context, wk int) error {
 
 func (w *workload) fetch(ctx context.Context, o op, key string, ttl time.Duration) sample {
 	return w.timed(o, func(s *sample) {
+		began := w.began.Add(s.start)
 		r, err := cachekit.FetchResult(ctx, w.c, key, ttl, w.load)
 		s.err, s.stale, s.cached, s.age = err, r.Stale, r.Cached, r.Age
-		s.fresh = !r.FreshUntil.IsZero() && time.Now().Before(r.FreshUntil)
+		s.fresh = !r.FreshUntil.IsZero() && began.Before(r.FreshUntil)
 	})
 }
 
