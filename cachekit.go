@@ -105,6 +105,7 @@ type Cache struct {
 	failures failures // recent load failures and negative results, per key
 	closed   atomic.Bool
 	counts   counters
+	obs      atomic.Pointer[observerBox] // SetObserver
 	nsKeys   nsKeyCounter
 	stats    time.Duration // bound of Stats' server part
 

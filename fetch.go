@@ -132,6 +132,7 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 		return zero, opErr("fetch", key, err)
 	}
 	job := &loadJob[T]{c: c, key: key, full: full, ttl: ttl, p: p, load: load, ctx: context.WithoutCancel(ctx), maxAge: fo.maxAge}
+	defer c.startTimer().stop(OpFetch, key)
 
 	// 1. The cache.
 	var fallback *Result[T] // a fail-safe value, if the cache holds one
@@ -152,16 +153,18 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 		fresh := m.SoftExpiry.IsZero() || now.Before(m.SoftExpiry)
 		switch {
 		case tooOld:
+			c.observe(OpFetch, key, OutcomeMiss)
 		case fresh && job.note.Stale():
 			// A copy the store could not confirm (a tiered L1 entry served while L2 fails): as good as
 			// it was a moment ago, flagged; no refresh, since writing it back would fail too.
 			r.Stale = true
-			c.counts.staleServed.Add(1)
+			c.servedStale(key, r.Age, true)
 			return r, nil
 		case fresh:
 			if p.EarlyRefresh > 0 && earlyRefreshDue(m, now, p.EarlyRefresh) && c.failures.get(full, now) == nil {
 				job.startInBackground(m)
 			}
+			c.observe(OpFetch, key, OutcomeHit)
 			return r, nil
 		default:
 			r.Stale = true
@@ -170,18 +173,22 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 				if c.failures.get(full, now) == nil { // no refresh while a failure backs off
 					job.startInBackground(m)
 				}
-				c.counts.staleServed.Add(1)
+				c.servedStale(key, r.Age, true)
 				return r, nil
 			}
+			c.observe(OpFetch, key, OutcomeMiss)
 			if past < p.FailSafe {
 				fallback = &r
 			}
 		}
-	case isMiss(err), errors.Is(err, ErrTypeMismatch):
+	case isMiss(err):
+		c.observe(OpFetch, key, OutcomeMiss)
+	case errors.Is(err, ErrTypeMismatch): // reported by decodeFailed
 	case isCallerError(err) || ctx.Err() != nil:
 		return zero, err
 	default:
 		c.counts.storeErrors.Add(1)
+		c.observe(OpFetch, key, OutcomeError)
 		job.readFailed = true
 	}
 
@@ -189,7 +196,7 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 	if f := c.failures.get(full, now); f != nil {
 		if fallback != nil && !errors.Is(f.err, ErrNoValue) {
 			fallback.LoadErr = f.err
-			c.counts.staleServed.Add(1)
+			c.servedStale(key, fallback.Age, false)
 			return *fallback, nil
 		}
 		return zero, f.err
@@ -207,14 +214,14 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 	case <-ctx.Done():
 		return zero, opErr("fetch", key, ctx.Err())
 	case <-soft: // the load goes on and updates the cache when it lands
-		c.counts.staleServed.Add(1)
+		c.servedStale(key, fallback.Age, false)
 		return *fallback, nil
 	case <-fl.ready:
 	}
 	if fl.err != nil {
 		if fallback != nil && !errors.Is(fl.err, ErrNoValue) {
 			fallback.LoadErr = fl.err
-			c.counts.staleServed.Add(1)
+			c.servedStale(key, fallback.Age, false)
 			return *fallback, nil
 		}
 		return zero, fl.err
@@ -440,13 +447,28 @@ func (j *loadJob[T]) recheck() ([]byte, error) {
 // callLoader runs a loader, counting it, and turns a panic into a *LoaderPanicError.
 func callLoader[T any](c *Cache, key string, load func() (T, error)) (val T, err error) {
 	c.counts.loads.Add(1)
+	o := c.observer()
+	var began time.Time
+	if o != nil {
+		began = time.Now()
+	}
 	defer func() {
+		outcome := OutcomeOK
 		if r := recover(); r != nil {
 			c.counts.loaderPanics.Add(1)
 			err = panicError(key, r)
+			outcome = OutcomePanic
 		}
 		if err != nil {
 			c.counts.loadErrors.Add(1)
+			if outcome == OutcomeOK {
+				outcome = OutcomeError
+			}
+		}
+		if o != nil {
+			kind := kindOf(key)
+			o.Count(OpLoad, kind, outcome, 1)
+			o.Time(OpLoad, kind, time.Since(began))
 		}
 	}()
 	return load()

@@ -33,6 +33,7 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 	if err := c.check(ctx, "fetch_many", ""); err != nil {
 		return nil, err
 	}
+	defer c.startTimer().stop(OpFetchMany, "")
 	fo := fetchOptions{}
 	for _, opt := range opts {
 		opt(&fo)
@@ -76,17 +77,23 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 		switch {
 		case bk.hit && !bk.stale:
 			out[bk.rel] = bk.val
+			c.observe(OpFetchMany, bk.rel, OutcomeHit)
 		case bk.hit: // stale inside the stale-while-revalidate window
 			out[bk.rel] = bk.val
-			c.counts.staleServed.Add(1)
+			c.servedStale(bk.rel, bk.age, true)
 			if c.failures.get(bk.full, now) == nil {
 				toRefresh = append(toRefresh, bk)
 			}
 		default:
+			if b.readFailed {
+				c.observe(OpFetchMany, bk.rel, OutcomeError)
+			} else {
+				c.observe(OpFetchMany, bk.rel, OutcomeMiss)
+			}
 			if f := c.failures.get(bk.full, now); f != nil {
 				if bk.fallback != nil && !errors.Is(f.err, ErrNoValue) {
 					out[bk.rel] = *bk.fallback
-					c.counts.staleServed.Add(1)
+					c.servedStale(bk.rel, bk.age, false)
 				} else if !errors.Is(f.err, ErrNoValue) {
 					b.fail(bk, f.err)
 				}
@@ -122,7 +129,7 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 		}
 		if !bk.fl.isReady() { // past the soft timeout: the load goes on and lands in the cache
 			out[bk.rel] = *bk.fallback
-			c.counts.staleServed.Add(1)
+			c.servedStale(bk.rel, bk.age, false)
 			continue
 		}
 		if err := bk.fl.err; err != nil {
@@ -131,7 +138,7 @@ func FetchMany[T any](ctx context.Context, c *Cache, keys []string, ttl time.Dur
 			}
 			if bk.fallback != nil {
 				out[bk.rel] = *bk.fallback
-				c.counts.staleServed.Add(1)
+				c.servedStale(bk.rel, bk.age, false)
 			}
 			b.fail(bk, err) // reported even when a fail-safe value stands in
 			continue
@@ -173,7 +180,8 @@ type batchKey[T any] struct {
 
 	hit, stale bool
 	val        T
-	fallback   *T // a fail-safe value
+	fallback   *T            // a fail-safe value
+	age        time.Duration // of the value read, when it has a write time
 	fl         *flight
 	started    bool // this call's loader loads the key
 }
@@ -210,6 +218,9 @@ func (b *batch[T]) read(ctx context.Context) error {
 			continue
 		}
 		c.counts.hits.Add(1)
+		if !m.WrittenAt.IsZero() {
+			bk.age = now.Sub(m.WrittenAt)
+		}
 		tooOld := b.fo.maxAge > 0 && (m.WrittenAt.IsZero() || now.Sub(m.WrittenAt) > b.fo.maxAge)
 		switch {
 		case tooOld:

@@ -14,7 +14,8 @@ const deleteBatch = 500
 // keyspace ("ohlcv:*", "ticker:QRL/*"), and reports how many it deleted. The keyspace prefix is escaped,
 // so nothing outside the namespace and version is ever touched; relPattern keeps its glob meaning (use
 // keyspace.EscapeGlob on user text that should match literally).
-func (c *Cache) DeletePattern(ctx context.Context, relPattern string) (int, error) {
+func (c *Cache) DeletePattern(ctx context.Context, relPattern string) (_ int, err error) {
+	defer c.observeWrite(OpDelete, "", timer{}, &err)
 	if err := c.check(ctx, "delete_pattern", relPattern); err != nil {
 		return 0, err
 	}
@@ -32,7 +33,8 @@ func (c *Cache) DeletePattern(ctx context.Context, relPattern string) (int, erro
 // ClearAll deletes every key of this keyspace (namespace + version) and nothing else: never FLUSHDB.
 // Like every delete of the Cache, it comes after any Fetch write still pending in this process: a value
 // loaded before it never lands after it.
-func (c *Cache) ClearAll(ctx context.Context) (int, error) {
+func (c *Cache) ClearAll(ctx context.Context) (_ int, err error) {
+	defer c.observeWrite(OpDelete, "", timer{}, &err)
 	if err := c.check(ctx, "clear_all", ""); err != nil {
 		return 0, err
 	}
@@ -46,7 +48,8 @@ func (c *Cache) ClearAll(ctx context.Context) (int, error) {
 // ClearSymbol deletes every key of this keyspace, of any kind, whose first part is symbol
 // ("ticker:QRL/USDT", "ohlcv:QRL/USDT:1d:120"), and nothing else: not "ticker:QRL/USDT2", not a key where
 // the symbol is a later part. Glob metacharacters in symbol match literally.
-func (c *Cache) ClearSymbol(ctx context.Context, symbol string) (int, error) {
+func (c *Cache) ClearSymbol(ctx context.Context, symbol string) (_ int, err error) {
+	defer c.observeWrite(OpDelete, "", timer{}, &err)
 	if err := c.check(ctx, "clear_symbol", symbol); err != nil {
 		return 0, err
 	}

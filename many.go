@@ -16,12 +16,18 @@ func GetMany[T any](ctx context.Context, c *Cache, keys []string) (map[string]T,
 	if err != nil {
 		return nil, err
 	}
+	defer c.startTimer().stop(OpGetMany, "")
 	rel := make(map[string]string, len(keys))
 	for i, f := range full {
 		rel[f] = keys[i]
 	}
 	raw, err := c.st.GetMany(ctx, full)
 	if err != nil {
+		if o := c.observer(); o != nil && !isCallerError(err) {
+			for _, k := range keys {
+				o.Count(OpGetMany, kindOf(k), OutcomeError, 1)
+			}
+		}
 		return nil, err
 	}
 	out := make(map[string]T, len(raw))
@@ -35,5 +41,14 @@ func GetMany[T any](ctx context.Context, c *Cache, keys []string) (map[string]T,
 	}
 	c.counts.hits.Add(int64(len(out)))
 	c.counts.misses.Add(int64(len(rel) - len(raw))) // corrupt ones were counted by decodeFailed
+	if o := c.observer(); o != nil {
+		for f, k := range rel {
+			if _, found := raw[f]; !found {
+				o.Count(OpGetMany, kindOf(k), OutcomeMiss, 1)
+			} else if _, ok := out[k]; ok {
+				o.Count(OpGetMany, kindOf(k), OutcomeHit, 1)
+			}
+		}
+	}
 	return out, nil
 }

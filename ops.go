@@ -7,10 +7,11 @@ import (
 
 // Delete removes the relative keys and reports how many existed. Missing keys are not an error; an
 // invalid key fails the whole call before anything is deleted.
-func (c *Cache) Delete(ctx context.Context, keys ...string) (int, error) {
+func (c *Cache) Delete(ctx context.Context, keys ...string) (_ int, err error) {
 	if err := c.check(ctx, "delete", ""); err != nil {
 		return 0, err
 	}
+	defer c.observeWrite(OpDelete, "", c.startTimer(), &err)
 	if len(keys) == 0 {
 		return 0, nil
 	}

@@ -21,11 +21,14 @@ import (
 // UnmarshalJSON or UnmarshalMsgpack must not modify its input, and must copy what it keeps, as
 // encoding/json already requires.
 func (c *Cache) Get(ctx context.Context, key string, dst any) error {
+	t := c.startTimer()
 	_, err := c.get(ctx, "get", key, dst)
+	t.stop(OpGet, key)
 	return err
 }
 
-// get is Get that also returns the value's envelope metadata (zero for a plain value).
+// get is Get that also returns the value's envelope metadata (zero for a plain value). It reports the
+// lookup's outcome to the Observer, except for Fetch, which reports it once it has judged the value.
 func (c *Cache) get(ctx context.Context, op, key string, dst any) (codec.Meta, error) {
 	if err := c.check(ctx, op, key); err != nil {
 		return codec.Meta{}, err
@@ -42,16 +45,14 @@ func (c *Cache) get(ctx context.Context, op, key string, dst any) (codec.Meta, e
 	}
 	data, err := c.st.Get(ctx, full)
 	if err != nil {
-		if isMiss(err) {
-			c.counts.misses.Add(1)
-		}
+		c.storeFailed(op, key, err)
 		return codec.Meta{}, err
 	}
 	m, err := decodeInto(c.env, data, dst, full)
 	if err != nil {
 		return codec.Meta{}, c.decodeFailed(ctx, op, key, full, dst, err)
 	}
-	c.counts.hits.Add(1)
+	c.hit(op, key)
 	return m, nil
 }
 
@@ -64,9 +65,7 @@ func (c *Cache) getView(ctx context.Context, vw store.Viewer, op, key string, ds
 	l.dst, l.env = dst, c.env
 	if err := vw.View(ctx, full, l.view); err != nil {
 		// A store error (l.view never returns one). It may alias l's buffer, so l is not released.
-		if isMiss(err) {
-			c.counts.misses.Add(1)
-		}
+		c.storeFailed(op, key, err)
 		return codec.Meta{}, err
 	}
 	m, derr := l.meta, l.err
@@ -76,8 +75,32 @@ func (c *Cache) getView(ctx context.Context, vw store.Viewer, op, key string, ds
 		return codec.Meta{}, c.decodeFailed(ctx, op, key, full, dst, derr)
 	}
 	l.release()
-	c.counts.hits.Add(1)
+	c.hit(op, key)
 	return m, nil
+}
+
+// hit counts a lookup of get that found a value.
+func (c *Cache) hit(op, key string) {
+	c.counts.hits.Add(1)
+	if op != "fetch" {
+		c.observe(opOf(op), key, OutcomeHit)
+	}
+}
+
+// storeFailed counts a lookup of get whose store call failed: a miss, or an error.
+func (c *Cache) storeFailed(op, key string, err error) {
+	miss := isMiss(err)
+	if miss {
+		c.counts.misses.Add(1)
+	}
+	if op == "fetch" {
+		return
+	}
+	if miss {
+		c.observe(opOf(op), key, OutcomeMiss)
+	} else if !isCallerError(err) {
+		c.observe(opOf(op), key, OutcomeError)
+	}
 }
 
 // decodeInto decodes data, stored under the full key, into dst (a checked, non-nil pointer) through a
@@ -103,10 +126,15 @@ func decodeInto(env *codec.Envelope, data []byte, dst any, full string) (codec.M
 func (c *Cache) decodeFailed(ctx context.Context, op, rel, full string, target any, err error) error {
 	if errors.Is(err, codec.ErrTypeMismatch) {
 		c.counts.typeMismatches.Add(1)
+		c.observe(opOf(op), rel, OutcomeTypeMismatch)
 		return opErr(op, rel, &mismatchError{typ: reflect.TypeOf(target), err: err})
 	}
 	c.counts.corrupt.Add(1)
 	c.counts.misses.Add(1)
+	if o := c.observer(); o != nil {
+		o.Count(opOf(op), kindOf(rel), OutcomeCorrupt, 1)
+		o.Count(opOf(op), kindOf(rel), OutcomeMiss, 1)
+	}
 	// Best effort: if the delete fails, the next read deletes it again.
 	_, _ = c.st.Delete(context.WithoutCancel(ctx), full)
 	return opErr(op, rel, fmt.Errorf("%w (undecodable entry deleted: %v)", store.ErrNotFound, err))

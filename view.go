@@ -30,10 +30,11 @@ func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 	if err := c.check(ctx, "view", key); err != nil {
 		return zero, err
 	}
+	defer c.startTimer().stop(OpView, key)
 	dc := c.decoded
 	if dc == nil {
 		var v T
-		if err := c.Get(ctx, key, &v); err != nil {
+		if _, err := c.get(ctx, "view", key, &v); err != nil {
 			return zero, err
 		}
 		return v, nil
@@ -55,9 +56,7 @@ func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 			return zero, c.decodeFailed(ctx, "view", key, full, &zero, de.err)
 		}
 		// A store error, which may alias l's buffer: l is not released.
-		if isMiss(err) {
-			c.counts.misses.Add(1)
-		}
+		c.storeFailed("view", key, err)
 		return zero, err
 	}
 	if f, ok := v.(*sealedForm[T]); ok {
@@ -68,7 +67,7 @@ func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 			return zero, c.decodeFailed(ctx, "view", key, full, &zero, err)
 		}
 		l.release()
-		c.counts.hits.Add(1)
+		c.hit("view", key)
 		return t, nil
 	}
 	l.release()
@@ -76,7 +75,7 @@ func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 	if !ok { // only a foreign Decoder equal to ours could cause this; ours is unexported
 		return zero, opErr("view", key, fmt.Errorf("store returned a decoded %T, want %T", v, zero))
 	}
-	c.counts.hits.Add(1)
+	c.hit("view", key)
 	return t, nil
 }
 

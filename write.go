@@ -12,7 +12,8 @@ import (
 // default TTL (see TTLFor); a negative ttl is an error. Read-your-writes holds as the store guarantees
 // it (an in-process store may refuse with ErrNotStored). A Fetch load of the key that finished earlier
 // in this process never lands after Set: its pending write is dropped or waited for.
-func (c *Cache) Set(ctx context.Context, key string, v any, ttl time.Duration) error {
+func (c *Cache) Set(ctx context.Context, key string, v any, ttl time.Duration) (err error) {
+	defer c.observeWrite(OpSet, key, c.startTimer(), &err)
 	full, ttl, data, err := c.prepareSet(ctx, "set", key, v, ttl)
 	if err != nil {
 		return err
@@ -24,7 +25,8 @@ func (c *Cache) Set(ctx context.Context, key string, v any, ttl time.Duration) e
 }
 
 // Add stores v under the relative key only if the key is absent, and reports whether it did.
-func (c *Cache) Add(ctx context.Context, key string, v any, ttl time.Duration) (bool, error) {
+func (c *Cache) Add(ctx context.Context, key string, v any, ttl time.Duration) (_ bool, err error) {
+	defer c.observeWrite(OpSet, key, c.startTimer(), &err)
 	full, ttl, data, err := c.prepareSet(ctx, "add", key, v, ttl)
 	if err != nil {
 		return false, err
@@ -44,10 +46,20 @@ type Entry struct {
 
 // SetMany encodes and stores every entry in one store call (one pipeline on Redis). Every key, TTL and
 // value is checked and encoded before anything is stored, so invalid input stores nothing.
-func (c *Cache) SetMany(ctx context.Context, entries []Entry) error {
+func (c *Cache) SetMany(ctx context.Context, entries []Entry) (err error) {
 	if err := c.check(ctx, "set_many", ""); err != nil {
 		return err
 	}
+	t := c.startTimer()
+	defer func() {
+		if o := c.observer(); o != nil {
+			outcome := writeOutcome(err)
+			for _, e := range entries {
+				o.Count(OpSetMany, kindOf(e.Key), outcome, 1)
+			}
+		}
+		t.stop(OpSetMany, "")
+	}()
 	items := make([]store.Item, len(entries))
 	for i, e := range entries {
 		full, ttl, data, err := c.prepareSet(ctx, "set_many", e.Key, e.Value, e.TTL)
@@ -69,6 +81,22 @@ func (c *Cache) SetMany(ctx context.Context, entries []Entry) error {
 		}
 	}
 	return c.st.SetMany(ctx, items)
+}
+
+// observeWrite reports a write's outcome (and its time, when sampled) to the Observer, if any.
+func (c *Cache) observeWrite(op Op, key string, t timer, err *error) {
+	if o := c.observer(); o != nil {
+		o.Count(op, kindOf(key), writeOutcome(*err), 1)
+	}
+	t.stop(op, key)
+}
+
+// writeOutcome is OutcomeOK for a write that succeeded, else OutcomeError.
+func writeOutcome(err error) Outcome {
+	if err != nil {
+		return OutcomeError
+	}
+	return OutcomeOK
 }
 
 func (c *Cache) prepareSet(ctx context.Context, op, key string, v any, ttl time.Duration) (string, time.Duration, []byte, error) {
