@@ -106,6 +106,7 @@ type Cache struct {
 	closed   atomic.Bool
 	counts   counters
 	obs      atomic.Pointer[observerBox] // SetObserver
+	log      *warnLog                    // WithLogger; nil logs nothing
 	nsKeys   nsKeyCounter
 	stats    time.Duration // bound of Stats' server part
 
@@ -155,6 +156,9 @@ func New(s store.Store, opts ...Option) (*Cache, error) {
 	c.viewer, _ = s.(store.Viewer)
 	c.decoded, _ = s.(store.DecodedCache)
 	c.leaser, _ = s.(store.CompareDeleter)
+	if o.logger != nil {
+		c.installLogger(o.logger)
+	}
 	return c, nil
 }
 
@@ -173,5 +177,7 @@ func (c *Cache) Close() error {
 		return nil
 	}
 	c.stopBg()
-	return c.st.Close()
+	err := c.st.Close()
+	c.log.flush()
+	return err
 }

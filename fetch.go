@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"reflect"
 	"time"
@@ -458,6 +459,7 @@ func callLoader[T any](c *Cache, key string, load func() (T, error)) (val T, err
 			c.counts.loaderPanics.Add(1)
 			err = panicError(key, r)
 			outcome = OutcomePanic
+			c.log.keyEvent(slog.LevelError, "loader_panic", "cachekit: a loader panicked (recovered, returned as an error)", key, err)
 		}
 		if err != nil {
 			c.counts.loadErrors.Add(1)

@@ -3,6 +3,7 @@ package cachekit
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -31,6 +32,7 @@ type options struct {
 	policies           map[string]Policy
 	defaultPolicy      Policy
 	now                func() time.Time
+	logger             *slog.Logger // WithLogger
 
 	source string           // label of the source being applied (Labeled), "" for plain Go options
 	given  map[string]given // setting → who gave it, with what value

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 
 	"github.com/cachekit/cachekit/codec"
@@ -127,6 +128,7 @@ func (c *Cache) decodeFailed(ctx context.Context, op, rel, full string, target a
 	if errors.Is(err, codec.ErrTypeMismatch) {
 		c.counts.typeMismatches.Add(1)
 		c.observe(opOf(op), rel, OutcomeTypeMismatch)
+		c.log.keyEvent(slog.LevelWarn, "type_mismatch", "cachekit: a stored value does not fit the reader's type (entry kept: another writer may own it)", rel, err)
 		return opErr(op, rel, &mismatchError{typ: reflect.TypeOf(target), err: err})
 	}
 	c.counts.corrupt.Add(1)
@@ -135,6 +137,7 @@ func (c *Cache) decodeFailed(ctx context.Context, op, rel, full string, target a
 		o.Count(opOf(op), kindOf(rel), OutcomeCorrupt, 1)
 		o.Count(opOf(op), kindOf(rel), OutcomeMiss, 1)
 	}
+	c.log.keyEvent(slog.LevelWarn, "corrupt", "cachekit: undecodable entry deleted (read as a miss)", rel, err)
 	// Best effort: if the delete fails, the next read deletes it again.
 	_, _ = c.st.Delete(context.WithoutCancel(ctx), full)
 	return opErr(op, rel, fmt.Errorf("%w (undecodable entry deleted: %v)", store.ErrNotFound, err))
