@@ -10,7 +10,9 @@
 //	           bit 0  timestamps present
 //	           bit 1  compressed
 //	           bit 2  encrypted
-//	           bits 3-7 must be zero
+//	           bit 3  versioned
+//	           bits 4-7 must be zero
+//	[if bit 3] 8 bytes version, big-endian (at offset 4, so a store's script finds it without decoding)
 //	[if bit 0] uvarint WrittenAt, uvarint SoftExpiry: Unix milliseconds, 0 = not recorded
 //	[if bit 1] byte algorithm (1 = zstd, 2 = s2), uvarint size of the uncompressed payload
 //	[if bit 2] byte n (1-32), n bytes key id

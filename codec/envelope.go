@@ -18,7 +18,17 @@ const (
 	flagTimes      byte = 1 << 0 // WrittenAt and SoftExpiry follow the fixed header
 	flagCompressed byte = 1 << 1 // an Algorithm byte and the payload's uncompressed size follow
 	flagEncrypted  byte = 1 << 2 // a key id follows; the payload is nonce, AES-256-GCM ciphertext, tag
-	knownFlags          = flagTimes | flagCompressed | flagEncrypted
+	flagVersion    byte = 1 << 3 // 8 bytes of big-endian version follow the fixed header, first
+	knownFlags          = flagTimes | flagCompressed | flagEncrypted | flagVersion
+)
+
+// VersionOffset and VersionFlag locate a value's version for readers that do not decode the envelope
+// (a store's compare-and-set, a Redis script): when data[0] is 0xC1, data[1] is 1 and
+// data[3]&VersionFlag is set, data[VersionOffset:VersionOffset+8] is the version, big-endian, so that
+// versions compare as byte strings.
+const (
+	VersionOffset = headerLen
+	VersionFlag   = flagVersion
 )
 
 // Meta is the envelope's header information besides the payload.
@@ -37,6 +47,10 @@ type Meta struct {
 	// KeyID is the id of the key the payload was encrypted with, "" when it was not. EncodeMeta ignores
 	// it: an Envelope's Keyring decides.
 	KeyID string
+	// Version is the value's monotonic version (an exchange sequence number, an order book's update
+	// id, a source timestamp), 0 when it has none. A versioned write (store.VersionedSetter) stores a
+	// value only over one with no version or a lower one.
+	Version uint64
 }
 
 // Encode returns the envelope header for codec c followed by c's encoding of v. c must be JSON or
@@ -46,8 +60,8 @@ func Encode(c Codec, v any) ([]byte, error) {
 	return EncodeMeta(c, v, Meta{})
 }
 
-// EncodeMeta is Encode with m's WrittenAt and SoftExpiry recorded in the header when either is non-zero
-// (truncated to milliseconds; a time not after 1970-01-01 UTC is an error wrapping ErrEncode). m.Codec,
+// EncodeMeta is Encode with m's Version recorded in the header when non-zero, and its WrittenAt and
+// SoftExpiry when either is non-zero (truncated to milliseconds; a time not after 1970-01-01 UTC is an error wrapping ErrEncode). m.Codec,
 // m.Compression and m.KeyID are ignored: EncodeMeta neither compresses nor encrypts (an Envelope does).
 func EncodeMeta(c Codec, v any, m Meta) ([]byte, error) {
 	ac, h, err := makeHeader(c, m)
@@ -78,10 +92,10 @@ func AppendEncodeMeta(dst []byte, c Codec, v any, m Meta) ([]byte, error) {
 }
 
 // header holds an envelope header while it is built; it is small and passed by value, so encoding
-// allocates nothing for it. Room: the fixed part, two timestamps, the compression byte and size, the key
+// allocates nothing for it. Room: the fixed part, the version, two timestamps, the compression byte and size, the key
 // id's length and the id.
 type header struct {
-	b [headerLen + 3*binary.MaxVarintLen64 + 2 + maxKeyIDLen]byte
+	b [headerLen + 8 + 3*binary.MaxVarintLen64 + 2 + maxKeyIDLen]byte
 	n int
 }
 
@@ -92,6 +106,11 @@ func makeHeader(c Codec, m Meta) (appendCodec, header, error) {
 		return nil, header{}, err
 	}
 	h := header{b: [len(header{}.b)]byte{magic, formatVersion, ac.ID(), 0}, n: headerLen}
+	if m.Version != 0 {
+		h.b[3] |= flagVersion
+		binary.BigEndian.PutUint64(h.b[h.n:], m.Version)
+		h.n += 8
+	}
 	if m.WrittenAt.IsZero() && m.SoftExpiry.IsZero() {
 		return ac, h, nil
 	}
@@ -221,6 +240,13 @@ func parseHeader(data []byte) (parsedHeader, error) {
 		return h, fmt.Errorf("%w: unknown header flags 0x%02x", ErrCorrupt, flags&^knownFlags)
 	}
 	n := headerLen
+	if flags&flagVersion != 0 {
+		if len(data) < n+8 {
+			return h, fmt.Errorf("%w: truncated header: no version at offset %d", ErrCorrupt, n)
+		}
+		m.Version = binary.BigEndian.Uint64(data[n:])
+		n += 8
+	}
 	if flags&flagTimes != 0 {
 		for _, dst := range []*time.Time{&m.WrittenAt, &m.SoftExpiry} {
 			ms, k := binary.Uvarint(data[n:])

@@ -2,8 +2,11 @@ package codec
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -231,5 +234,49 @@ func TestPlainJSONWithoutEnvelope(t *testing.T) {
 	}
 	if m != (Meta{}) || got["a"].([]any)[1] != "x" {
 		t.Errorf("Decode = %+v, %v", m, got)
+	}
+}
+
+// A version round-trips, sits at VersionOffset as 8 big-endian bytes behind VersionFlag, and combines
+// with times, compression and encryption; a header cut inside the version is corrupt.
+func TestEnvelopeVersion(t *testing.T) {
+	at := time.UnixMilli(1_764_000_000_123).UTC()
+	for _, m := range []Meta{{Version: 1}, {Version: 1<<63 + 5, WrittenAt: at, SoftExpiry: at.Add(time.Second)}} {
+		data, err := EncodeMeta(JSON, "v", m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data[3]&VersionFlag == 0 || binary.BigEndian.Uint64(data[VersionOffset:]) != m.Version {
+			t.Fatalf("header % x does not carry version %d at offset %d", data[:VersionOffset+8], m.Version, VersionOffset)
+		}
+		var s string
+		got, err := Decode(data, &s)
+		if err != nil || s != "v" || got.Version != m.Version || !got.WrittenAt.Equal(m.WrittenAt) || !got.SoftExpiry.Equal(m.SoftExpiry) {
+			t.Fatalf("Decode = %+v %q %v; want %+v", got, s, err, m)
+		}
+		if _, err := Decode(data[:VersionOffset+5], &s); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("a header cut in the version: %v, want ErrCorrupt", err)
+		}
+	}
+	kr, err := ParseKeyring("k1:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := NewEnvelope(Compression{Algorithm: Zstd, MinSize: 1}, kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("candle ", 200)
+	data, err := env.Encode(Msgpack, big, Meta{Version: 42, WrittenAt: at}, "qrl:v1:k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if binary.BigEndian.Uint64(data[VersionOffset:]) != 42 {
+		t.Fatalf("sealed value: version not at its offset: % x", data[:16])
+	}
+	var s string
+	got, err := env.Decode(data, &s, "qrl:v1:k")
+	if err != nil || s != big || got.Version != 42 || got.Compression != Zstd || got.KeyID != "k1" {
+		t.Fatalf("sealed Decode = %+v, %v", got, err)
 	}
 }
