@@ -179,6 +179,12 @@
 // this package replaces it, once, with one that drops those lines. SetLogger routes them to a
 // *slog.Logger instead. This applies to every go-redis client of the process.
 //
+// (*Store).SetLogger (which cachekit's WithLogger calls on every store and tier) sends the Store's own
+// warnings to a *slog.Logger, at Warn, once each: today an eviction policy that was not applied (CONFIG
+// SET refused, or the server unreachable at open), logged when SetLogger is called if it happened
+// before. It also routes go-redis' lines there; that route is process-wide, so the last SetLogger, of
+// any Store or of the package, wins. Credentials never appear in a record.
+//
 // # Auto-pipelining
 //
 // With Options.AutoPipeline (URL: auto_pipeline=true) the single-key calls (Get, GetWithTTL, Set, Add,

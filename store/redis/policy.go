@@ -75,6 +75,7 @@ func (s *Store) EnsureEvictionPolicy(ctx context.Context, policy string) error {
 	case errors.As(err, &refused):
 		note := refused.Error()
 		s.policyNote.Store(&note)
+		s.policyRefused(policy) // logs it when a logger is set
 		return &store.OpError{Op: "ensure_eviction_policy", Backend: backendName, Err: refused}
 	case err != nil:
 		return s.opErr(ctx, "ensure_eviction_policy", "", err)

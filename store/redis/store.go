@@ -93,6 +93,7 @@ type Store struct {
 	statsCache serverStats // last INFO/DBSIZE figures
 
 	policyNote atomic.Pointer[string] // set by EnsureEvictionPolicy when the server refused
+	log        storeLog               // SetLogger's logger and what it logged (logger.go)
 }
 
 // New returns a Store over a client the caller already has: a *goredis.Client (standalone or from
