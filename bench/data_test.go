@@ -88,11 +88,3 @@ func fullKeys(kind string, n int) []string {
 	}
 	return keys
 }
-
-func relKeys(kind string, n int) []string {
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = relKey(kind, i)
-	}
-	return keys
-}

@@ -1,7 +1,7 @@
 // Package bench holds cachekit's side-by-side benchmarks: every benchmark has sub-benchmarks named
 // impl=raw (the client cachekit wraps, used directly), impl=cachekit and, where a peer library does the
-// same job, impl=gorediscache or impl=rueidis, with the same keys, values, TTLs and configuration on
-// every side, so that `benchstat -col /impl` prints the ratios.
+// same job, impl=gorediscache, impl=rueidis or impl=otter, with the same keys, values, TTLs and
+// configuration on every side, so that `benchstat -col /impl` prints the ratios.
 //
 // It is its own module (go.mod replaces cachekit with ../) so that peers and benchmark tooling never
 // become dependencies of the library. Run it with run.sh, which starts the Redis servers, runs the

@@ -3,7 +3,8 @@ package bench
 // The memory backend beside raw ristretto v2 configured as the backend configures it (MaxCost,
 // NumCounters, BufferItems, IgnoreInternalCost, cost = len(key)+len(value), metrics off). Raw Get
 // returns ristretto's own slice and raw Set keeps the caller's; the Store contract makes cachekit copy
-// both ways, so impl=raw+copy adds that copy to raw Get (the allocation the contract costs).
+// both ways, so impl=raw+copy adds that copy to raw Get (the allocation the contract costs), and to raw
+// Set. impl=otter is otter v2 under the same budget and TTL, a reference peer (otter_test.go).
 
 import (
 	"context"
@@ -139,6 +140,19 @@ func BenchmarkMemoryGet(b *testing.B) {
 			}
 			sinkInt = n
 		})
+		// otter v2, a peer of ristretto (reference only): its Get returns its own slice, as raw does.
+		b.Run("value="+val.name+"/impl=otter", func(b *testing.B) {
+			c := newOtter(b)
+			fillOtter(b, c, keys, value)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				v, ok := c.GetIfPresent(keys[i&(memKeys-1)])
+				if !ok {
+					b.Fatal("miss")
+				}
+				sinkBytes = v
+			}
+		})
 	}
 }
 
@@ -152,7 +166,7 @@ const setRound = 1 << 16
 func BenchmarkMemorySet(b *testing.B) {
 	keys := fullKeys("ticker", setRound)
 	value := tickerBytes
-	raw := func(b *testing.B, wait bool) {
+	raw := func(b *testing.B, copyValue, wait bool) {
 		c := openRistretto(b)
 		defer func() { c.Close() }()
 		b.ReportAllocs()
@@ -164,15 +178,23 @@ func BenchmarkMemorySet(b *testing.B) {
 				b.StartTimer()
 			}
 			k := keys[i%setRound]
-			c.SetWithTTL(k, value, cost(k, value), remoteTTL)
+			v := value
+			if copyValue {
+				v = append([]byte(nil), value...)
+			}
+			c.SetWithTTL(k, v, cost(k, v), remoteTTL)
 			if wait {
 				c.Wait()
 			}
 		}
 	}
-	b.Run("impl=raw", func(b *testing.B) { raw(b, false) })
-	// raw+wait is read-your-writes the simple way: a Wait after every Set.
-	b.Run("impl=raw+wait", func(b *testing.B) { raw(b, true) })
+	b.Run("impl=raw", func(b *testing.B) { raw(b, false, false) })
+	// raw+wait is read-your-writes the simple way: a Wait after every Set. It is the baseline that keeps
+	// the guarantee cachekit's Set gives; raw does not keep it (a Get right after may miss).
+	b.Run("impl=raw+wait", func(b *testing.B) { raw(b, false, true) })
+	// raw+copy stores a copy of the caller's bytes, which the Store contract requires (the caller may
+	// reuse its buffer): it isolates that copy from the rest of cachekit's Set.
+	b.Run("impl=raw+copy", func(b *testing.B) { raw(b, true, false) })
 	b.Run("impl=cachekit", func(b *testing.B) {
 		ctx := context.Background()
 		s := openMemory(b)
@@ -188,6 +210,21 @@ func BenchmarkMemorySet(b *testing.B) {
 			if err := s.Set(ctx, keys[i%setRound], value, remoteTTL); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+	// otter v2 (reference only): a synchronous Set, so read-your-writes holds as it does for cachekit.
+	b.Run("impl=otter", func(b *testing.B) {
+		c := openOtter(b)
+		defer func() { c.StopAllGoroutines() }()
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if i > 0 && i%setRound == 0 {
+				b.StopTimer()
+				c.StopAllGoroutines()
+				c = openOtter(b)
+				b.StartTimer()
+			}
+			c.Set(keys[i%setRound], value)
 		}
 	})
 }

@@ -7,7 +7,8 @@
 # 3. builds the benchmark binary once and runs it RUNS times, interleaved (-test.count=1 per run, so a
 #    slow phase of the machine hits every benchmark alike), appending to RESULTS.raw.txt;
 # 4. writes RESULTS.md: machine, Go version, date, GOMAXPROCS, the command, `benchstat -col /impl` and
-#    the ratios table (cachekit / baseline, with the issue-6 targets; cmd/ratios).
+#    the ratios table (cachekit / baseline with intervals, and the targets of issues 6 and 14, each met,
+#    within noise or not met; cmd/ratios).
 #
 # Options (environment): RUNS (default 6), BENCH (benchmark regexp, default .), BENCHTIME (per
 # sub-benchmark, default 500ms), CPU (a -test.cpu list, default the machine's GOMAXPROCS).
@@ -157,7 +158,7 @@ fi
 say "writing RESULTS.md"
 # One benchstat table per group of benchmarks, so each shows only the implementations it compares.
 sections=(
-  "In-process: memory backend and tiered L1 vs raw ristretto|.name:/^(Memory|Tiered)/"
+  "In-process: memory backend and tiered L1 vs raw ristretto (and otter v2, a reference)|.name:/^(Memory|Tiered)/"
   "Redis backend vs raw go-redis (and, with 50 goroutines, go-redis AutoPipeline and rueidis)|.name:/^Redis/"
   "Typed reads through a local cache: cachekit tiered vs go-redis/cache and rueidis client-side caching|.name:/^(TypedHotGet|ReadHeavy)/"
   "Codec layer vs the raw libraries (120 candles)|.name:/^Codec/"
@@ -199,7 +200,7 @@ fi
   echo "- Round-trip test (\`TestManyRoundTrips\`: GetMany/SetMany(100) = 1 round trip on standalone, 1 per master on Cluster): $roundtrip"
   echo "- Total time of run.sh: ${elapsed} s"
   echo
-  echo "## Ratios (cachekit / baseline) and the issue-6 targets"
+  echo "## Ratios (cachekit / baseline) and the targets of issues 6 and 14"
   echo
   echo "$ratios_table"
   echo

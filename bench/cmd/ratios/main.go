@@ -1,9 +1,12 @@
 // Command ratios reads Go benchmark results (benchfmt: the output of go test -bench, several runs
 // appended) and prints, in Markdown, how cachekit compares with its baselines: first the targets of
-// issue 6, each with its figure and "met" or "not met", then every cachekit / baseline ratio.
+// issues 6 and 14, each with its figure, its interval and "met", "within noise" or "not met" (reference
+// rows have no goal), then every cachekit / baseline ratio with its interval.
 //
 // Results are grouped by benchmark name without its impl=... part; each implementation's figure is the
-// median of its runs (as benchstat reports it). Usage:
+// median of its runs, with the 95 % interval benchstat prints as ± (min–max with fewer than 6 runs). A
+// ratio's interval is [lo_a/hi_b, hi_a/lo_b]; a target is met only when that whole interval meets it,
+// not met only when the whole interval misses it, and within noise otherwise. Usage:
 //
 //	ratios RESULTS.raw.txt [more files...]
 package main
@@ -97,19 +100,19 @@ func split(name benchfmt.Name) (row, impl string) {
 	return row, impl
 }
 
-// median returns the median of row's impl figures in unit, and whether there are any.
-func (s *resultSet) median(row, impl, unit string) (float64, bool) {
+// summary returns the median and interval of row's impl figures in unit, and whether there are any.
+func (s *resultSet) summary(row, impl, unit string) (summary, bool) {
 	vals := s.data[row][impl][unit]
 	if len(vals) == 0 {
-		return 0, false
+		return summary{}, false
 	}
-	v := slices.Clone(vals)
-	slices.Sort(v)
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2], true
-	}
-	return (v[n/2-1] + v[n/2]) / 2, true
+	return summarize(vals), true
+}
+
+// median returns the median of row's impl figures in unit, and whether there are any.
+func (s *resultSet) median(row, impl, unit string) (float64, bool) {
+	sum, ok := s.summary(row, impl, unit)
+	return sum.median, ok
 }
 
 func (s *resultSet) runs(row, impl string) int { return len(s.data[row][impl][unitTime]) }
@@ -117,23 +120,34 @@ func (s *resultSet) runs(row, impl string) int { return len(s.data[row][impl][un
 func write(w io.Writer, set *resultSet) {
 	fmt.Fprintln(w, "### Targets")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Figures are medians of the runs. A time ratio below 1 means cachekit is faster.")
+	fmt.Fprintln(w, "Figures are medians of the runs, cachekit / baseline, followed by the interval [lo_a/hi_b, hi_a/lo_b] "+
+		"built from each side's 95 % interval (benchstat's ±). A time ratio below 1 means cachekit is faster. "+
+		"A target is met only when the whole interval meets it, not met only when the whole interval misses it, "+
+		"and within noise when the interval straddles the goal: rerun on a quiet machine before calling it either way. "+
+		"Reference rows compare with a peer and have no goal.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| Target (issue 6) | Benchmark | cachekit | Baseline | Figure | Goal | Result |")
+	fmt.Fprintln(w, "| Target | Benchmark | cachekit | Baseline | Figure [interval] | Goal | Result |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
-	met, total := 0, 0
+	counts := map[verdict]int{}
+	total, few := 0, 0
 	for _, t := range targets {
-		line, ok, evaluated := t.evaluate(set)
-		fmt.Fprintln(w, line)
-		if evaluated {
+		o := t.evaluate(set)
+		fmt.Fprintln(w, o.line)
+		if o.evaluated && !t.kind.reference() {
 			total++
-			if ok {
-				met++
-			}
+			counts[o.verdict]++
+		}
+		if o.evaluated && o.fewRuns > 0 {
+			few++
 		}
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%d of %d measured targets met.\n", met, total)
+	fmt.Fprintf(w, "%d measured targets: %d met, %d within noise, %d not met.\n", total, counts[met], counts[withinNoise], counts[notMet])
+	if few > 0 {
+		fmt.Fprintf(w, "\n%d row(s) marked (n=N) had fewer than %d runs on a side: their intervals are min–max ranges, "+
+			"which hold a median with probability 1 − 2^(1−n) only (75 %% at n = 3), below benchstat's 95 %%. "+
+			"Run RUNS=%d or more before relying on their verdicts.\n", few, minRunsForCI, minRunsForCI)
+	}
 	for _, n := range notes {
 		fmt.Fprintf(w, "\n%s\n", n)
 	}
@@ -142,7 +156,7 @@ func write(w io.Writer, set *resultSet) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Per benchmark: cachekit against each other implementation (for json/msgpack rows, msgpack against json).")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| Benchmark | Impl | vs | time | time ratio | B/op | allocs/op | runs |")
+	fmt.Fprintln(w, "| Benchmark | Impl | vs | time | time ratio [interval] | B/op | allocs/op | runs |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, row := range set.rows {
 		impls := set.impls[row]
@@ -161,14 +175,14 @@ func write(w io.Writer, set *resultSet) {
 			continue
 		}
 		for _, den := range dens {
-			tn, ok1 := set.median(row, num, unitTime)
-			td, ok2 := set.median(row, den, unitTime)
-			ratio := "—"
-			if ok1 && ok2 && td > 0 {
-				ratio = fmt.Sprintf("%.2fx", tn/td)
+			tn, ok1 := set.summary(row, num, unitTime)
+			td, ok2 := set.summary(row, den, unitTime)
+			r := "—"
+			if ok1 && ok2 && td.median > 0 {
+				r = fmtRatio(ratio(tn, td))
 			}
 			fmt.Fprintf(w, "| %s | %s | %s | %s vs %s | %s | %s | %s | %d/%d |\n", row, num, den,
-				fmtTime(set, row, num), fmtTime(set, row, den), ratio,
+				fmtTime(set, row, num), fmtTime(set, row, den), r,
 				pair(set, row, num, den, unitBytes), pair(set, row, num, den, unitAllocs),
 				set.runs(row, num), set.runs(row, den))
 		}

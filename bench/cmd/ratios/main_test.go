@@ -65,34 +65,56 @@ func TestMedianIgnoresOutlier(t *testing.T) {
 	}
 }
 
+// TestTargets evaluates targets end to end on the three-run sample, whose intervals are min–max ranges.
 func TestTargets(t *testing.T) {
 	set := readSample(t)
 	cases := []struct {
-		t         target
-		met, eval bool
-		figure    string
+		t       target
+		eval    bool
+		verdict verdict
+		figure  string
 	}{
-		{target{"", "MemoryGet/value=ticker", "cachekit", "raw", timeAtMost, 1.3}, true, true, "1.250x"},
-		{target{"", "MemoryGet/value=ticker", "cachekit", "raw", timeAtMost, 1.2}, false, true, "1.250x"},
-		{target{"", "MemoryGet/value=ticker", "cachekit", "raw+copy", allocsExtra, 0}, true, true, "+0 allocs/op"},
-		{target{"", "MemoryGet/value=ticker", "cachekit", "raw", bytesExtra, 64}, false, true, "+209 B/op"},
-		// 4000 / 4200 ns: 0.95x rueidis's throughput.
-		{target{"", "RedisGetConcurrent50", "cachekit", "rueidis", throughputAtLeast, 0.9}, true, true, "0.952x throughput"},
-		{target{"", "TypedHotGet", "cachekit", "rueidis", timeBelow, 1}, false, false, "not run"},
+		// cachekit 120, 125, 999 ns against raw 90, 100, 110 ns: 1.25x, but [120/110, 999/90].
+		{target{"", "MemoryGet/value=ticker", "cachekit", "raw", timeAtMost, 1.3}, true, withinNoise, "1.25x [1.09, 11.10]"},
+		{target{"", "MemoryGet/value=ticker", "cachekit", "raw", timeAtMost, 1.05}, true, notMet, "1.25x [1.09, 11.10]"},
+		{target{"", "MemoryGet/value=ticker", "cachekit", "raw", timeAtMost, 12}, true, met, "1.25x [1.09, 11.10]"},
+		{target{"", "MemoryGet/value=ticker", "cachekit", "raw+copy", allocsExtra, 0}, true, met, "+0 allocs/op [+0, +0]"},
+		{target{"", "MemoryGet/value=ticker", "cachekit", "raw", bytesExtra, 64}, true, notMet, "+209 B/op [+209, +209]"},
+		// rueidis 4000 ns ×3 against cachekit 10000, 4200, 4100 ns: 0.95x the throughput, in [0.40, 0.98].
+		{target{"", "RedisGetConcurrent50", "cachekit", "rueidis", throughputAtLeast, 0.9}, true, withinNoise, "0.95x [0.40, 0.98] throughput"},
+		{target{"", "RedisGetConcurrent50", "cachekit", "rueidis", throughputAtLeast, 0.3}, true, met, "0.95x [0.40, 0.98] throughput"},
+		{target{"", "RedisGetConcurrent50", "cachekit", "rueidis", throughputAtLeast, 1}, true, notMet, "0.95x [0.40, 0.98] throughput"},
+		{target{"", "TypedHotGet", "cachekit", "rueidis", timeBelow, 1}, false, met, "not run (cachekit, rueidis missing)"},
 	}
 	for _, c := range cases {
-		line, met, eval := c.t.evaluate(set)
-		if met != c.met || eval != c.eval || !strings.Contains(line, c.figure) {
-			t.Errorf("%s %s vs %s (kind %d, limit %v): met=%v evaluated=%v line %q; want met=%v evaluated=%v containing %q",
-				c.t.row, c.t.num, c.t.den, c.t.kind, c.t.limit, met, eval, line, c.met, c.eval, c.figure)
+		o := c.t.evaluate(set)
+		if o.evaluated != c.eval || (c.eval && o.verdict != c.verdict) || !strings.Contains(o.line, c.figure) {
+			t.Errorf("%s %s vs %s (kind %d, limit %v): evaluated=%v verdict=%v line %q; want evaluated=%v verdict=%v containing %q",
+				c.t.row, c.t.num, c.t.den, c.t.kind, c.t.limit, o.evaluated, o.verdict, o.line, c.eval, c.verdict, c.figure)
 		}
+		if c.eval && !strings.Contains(o.line, "| "+c.verdict.String()+" (n=3) |") {
+			t.Errorf("line %q does not end with the verdict %q and the run count of the min–max ranges", o.line, c.verdict)
+		}
+	}
+}
+
+func TestReferenceRowHasNoVerdict(t *testing.T) {
+	set := readSample(t)
+	o := target{"ref", "MemoryGet/value=ticker", "cachekit", "raw", timeRatio, 0}.evaluate(set)
+	if !o.evaluated || !strings.Contains(o.line, "| — (reference) | reference (n=3) |") || !strings.Contains(o.line, "1.25x [1.09, 11.10]") {
+		t.Errorf("reference row %q: want its figure, interval, no goal and result \"reference\"", o.line)
+	}
+	var out strings.Builder
+	write(&out, set)
+	if !strings.Contains(out.String(), "within noise") || !strings.Contains(out.String(), "fewer than 6 runs") {
+		t.Errorf("write output lacks the verdict legend or the few-runs warning:\n%s", out.String())
 	}
 }
 
 func TestWriteComparesMsgpackWithJSON(t *testing.T) {
 	var out strings.Builder
 	write(&out, readSample(t))
-	if !strings.Contains(out.String(), "| CacheGetCandles | msgpack | json | 150 µs vs 300 µs | 0.50x |") {
+	if !strings.Contains(out.String(), "| CacheGetCandles | msgpack | json | 150 µs vs 300 µs | 0.50x [0.50, 0.50] |") {
 		t.Errorf("no msgpack-vs-json ratio line in:\n%s", out.String())
 	}
 }

@@ -5,31 +5,42 @@ import (
 	"strings"
 )
 
-// A target is one goal of issue 6, checked on one benchmark row: cachekit (num) against a baseline (den).
+// A target is one goal, checked on one benchmark row: cachekit (num) against a baseline (den). A
+// reference row (kinds timeRatio, throughputRatio) has no goal: it prints the figure and its interval.
 type target struct {
 	goal     string  // the goal as the issue words it
 	row      string  // benchmark row: name without "Benchmark", impl part and GOMAXPROCS
 	num, den string  // implementations compared
 	kind     kind    // what is compared
-	limit    float64 // the bound
+	limit    float64 // the bound (unused by reference rows)
 }
 
 type kind int
 
 const (
-	// timeAtMost: median time num/den <= limit.
+	// timeAtMost: time num/den <= limit.
 	timeAtMost kind = iota
-	// timeBelow: median time num/den < limit.
+	// timeBelow: time num/den < limit.
 	timeBelow
-	// throughputAtLeast: throughput num/den (median time den/num) >= limit.
+	// throughputAtLeast: throughput num/den (time den/num) >= limit.
 	throughputAtLeast
-	// allocsExtra: median allocs/op num - den <= limit.
+	// allocsExtra: allocs/op num - den <= limit.
 	allocsExtra
-	// bytesExtra: median B/op num - den <= limit.
+	// bytesExtra: B/op num - den <= limit.
 	bytesExtra
+	// timeRatio: time num/den, reference only.
+	timeRatio
+	// throughputRatio: throughput num/den, reference only.
+	throughputRatio
 )
 
-// targets are issue 6's measurable goals, in its order.
+func (k kind) reference() bool { return k == timeRatio || k == throughputRatio }
+
+// parallelGoal is the time bound of the 8-goroutine hot paths, as a throughput bound: the 1.3x of
+// issue 6's memory Get target.
+const parallelGoal = 1 / 1.3
+
+// targets are issue 6's measurable goals, in its order, then issue 14's.
 var targets = []target{
 	{"memory Get hit ≤ 1.3x raw ristretto Get", "MemoryGet/value=ticker", "cachekit", "raw", timeAtMost, 1.3},
 	{"memory Get hit through the zero-copy View the Cache uses ≤ 1.3x raw ristretto Get", "MemoryGet/value=ticker", "cachekit-view", "raw", timeAtMost, 1.3},
@@ -54,6 +65,22 @@ var targets = []target{
 	{"concurrent redis Get (50 goroutines) ≥ 0.9x rueidis auto-pipelining throughput (auto_pipeline=true)", "RedisGetConcurrent50", "cachekit-autopipeline", "rueidis", throughputAtLeast, 0.9},
 	{"ClearSymbol ≤ 1.5x hand-written SCAN+UNLINK (standalone)", "ClearSymbol/topology=standalone", "cachekit", "raw", timeAtMost, 1.5},
 	{"ClearSymbol ≤ 1.5x hand-written SCAN+UNLINK (Cluster)", "ClearSymbol/topology=cluster", "cachekit", "raw", timeAtMost, 1.5},
+
+	// Issue 14: 8-goroutine hot paths (each against the baseline doing the same work: Get copies, as
+	// the Store contract requires, View does not), otter v2 as a reference peer, and the baselines that
+	// explain memory Set and msgpack decode.
+	{"memory Get hit, 8 goroutines ≥ 0.77x the throughput of raw ristretto Get + copy (≤ 1.3x its time)", "MemoryGetParallel8", "cachekit", "raw+copy", throughputAtLeast, parallelGoal},
+	{"memory View hit, 8 goroutines ≥ 0.77x the throughput of raw ristretto Get (≤ 1.3x its time)", "MemoryGetParallel8", "cachekit-view", "raw", throughputAtLeast, parallelGoal},
+	{"tiered L1 hit (Get), 8 goroutines ≥ 0.77x the throughput of raw ristretto Get + copy (≤ 1.3x its time)", "TieredGetParallel8", "cachekit", "raw+copy", throughputAtLeast, parallelGoal},
+	{"tiered L1 hit (View), 8 goroutines ≥ 0.77x the throughput of raw ristretto Get (≤ 1.3x its time)", "TieredGetParallel8", "cachekit-view", "raw", throughputAtLeast, parallelGoal},
+	{"reference: memory View hit vs otter v2 Get", "MemoryGet/value=ticker", "cachekit-view", "otter", timeRatio, 0},
+	{"reference: memory View hit, 8 goroutines, vs otter v2", "MemoryGetParallel8", "cachekit-view", "otter", throughputRatio, 0},
+	{"reference: tiered L1 hit (View), 8 goroutines, vs otter v2", "TieredGetParallel8", "cachekit-view", "otter", throughputRatio, 0},
+	{"reference: memory Set vs raw SetWithTTL + Wait (read-your-writes on both sides)", "MemorySet", "cachekit", "raw+wait", timeRatio, 0},
+	{"reference: memory Set vs raw SetWithTTL of a copy (the copy the contract requires on both sides)", "MemorySet", "cachekit", "raw+copy", timeRatio, 0},
+	{"reference: memory Set vs otter v2 Set (synchronous: read-your-writes on both sides)", "MemorySet", "cachekit", "otter", timeRatio, 0},
+	{"reference: msgpack decode, envelope vs bare payload (what the header costs)", "CodecDecode/codec=msgpack", "cachekit", "cachekit-bare", timeRatio, 0},
+	{"reference: msgpack decode vs raw Unmarshal + making times UTC (as the codec guarantees)", "CodecDecode/codec=msgpack", "cachekit", "raw+utc", timeRatio, 0},
 }
 
 // notes are issue 6's goals that these benchmarks do not turn into a ratio, and where they are checked.
@@ -65,9 +92,17 @@ var notes = []string{
 		"(`go test -bench StatsCost ./store/memory`, `benchstat -col /stats`).",
 }
 
-// evaluate returns the target's Markdown table line, whether it is met, and whether it could be
-// evaluated (both sides have results).
-func (t target) evaluate(set *resultSet) (line string, met, evaluated bool) {
+// outcome is one target's evaluation.
+type outcome struct {
+	line      string  // the Markdown table line
+	verdict   verdict // meaningful when evaluated and the target is not a reference row
+	evaluated bool    // both sides have results
+	fewRuns   int     // see interval.fewRuns
+}
+
+// evaluate returns the target's Markdown table line and verdict. The verdict is decided on the
+// interval of the figure (see ratio, diff), never on the ratio of medians alone.
+func (t target) evaluate(set *resultSet) outcome {
 	cells := func(num, den, figure, goal, result string) string {
 		return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", t.goal, t.row, num, den, figure, goal, result)
 	}
@@ -78,8 +113,8 @@ func (t target) evaluate(set *resultSet) (line string, met, evaluated bool) {
 	case bytesExtra:
 		unit = unitBytes
 	}
-	a, ok1 := set.median(t.row, t.num, unit)
-	b, ok2 := set.median(t.row, t.den, unit)
+	a, ok1 := set.summary(t.row, t.num, unit)
+	b, ok2 := set.summary(t.row, t.den, unit)
 	goal := t.goalText()
 	if !ok1 || !ok2 {
 		missing := []string{}
@@ -89,36 +124,46 @@ func (t target) evaluate(set *resultSet) (line string, met, evaluated bool) {
 		if !ok2 {
 			missing = append(missing, t.den)
 		}
-		return cells("—", "— ("+t.den+")", "—", goal, "not run ("+strings.Join(missing, ", ")+" missing)"), false, false
+		return outcome{line: cells("—", "— ("+t.den+")", "—", goal, "not run ("+strings.Join(missing, ", ")+" missing)")}
 	}
-	var figure string
+	var (
+		figure string
+		iv     interval
+		v      verdict
+	)
 	switch t.kind {
-	case timeAtMost, timeBelow:
-		r := a / b
-		figure = fmt.Sprintf("%.3fx", r)
-		if t.kind == timeAtMost {
-			met = r <= t.limit
-		} else {
-			met = r < t.limit
+	case timeAtMost, timeBelow, timeRatio:
+		iv = ratio(a, b)
+		figure = fmtRatio(iv)
+		switch t.kind {
+		case timeAtMost:
+			v = atMost(iv, t.limit)
+		case timeBelow:
+			v = below(iv, t.limit)
 		}
-		if r > 0 && r <= 0.9 {
-			figure += fmt.Sprintf(" (%.1fx faster)", 1/r)
+		if iv.point > 0 && iv.point <= 0.9 {
+			figure += fmt.Sprintf(" (%.1fx faster)", 1/iv.point)
 		}
-	case throughputAtLeast:
-		r := b / a
-		figure = fmt.Sprintf("%.3fx throughput", r)
-		met = r >= t.limit
+	case throughputAtLeast, throughputRatio:
+		iv = ratio(b, a)
+		figure = fmtRatio(iv) + " throughput"
+		if t.kind == throughputAtLeast {
+			v = atLeast(iv, t.limit)
+		}
 	case allocsExtra, bytesExtra:
-		d := a - b
-		figure = fmt.Sprintf("%+g %s", d, unit)
-		met = d <= t.limit
+		iv = diff(a, b)
+		figure = fmtDiff(iv, unit)
+		v = atMost(iv, t.limit)
 	}
-	num, den := fmtValue(a, unit), fmtValue(b, unit)+" ("+t.den+")"
-	result := "not met"
-	if met {
-		result = "met"
+	result := v.String()
+	if t.kind.reference() {
+		result = "reference"
 	}
-	return cells(num, den, figure, goal, result), met, true
+	if iv.fewRuns > 0 {
+		result += fmt.Sprintf(" (n=%d)", iv.fewRuns)
+	}
+	num, den := fmtValue(a.median, unit), fmtValue(b.median, unit)+" ("+t.den+")"
+	return outcome{line: cells(num, den, figure, goal, result), verdict: v, evaluated: true, fewRuns: iv.fewRuns}
 }
 
 func (t target) goalText() string {
@@ -133,6 +178,8 @@ func (t target) goalText() string {
 		return fmt.Sprintf("≤ %+g allocs/op", t.limit)
 	case bytesExtra:
 		return fmt.Sprintf("≤ %+g B/op", t.limit)
+	case timeRatio, throughputRatio:
+		return "— (reference)"
 	}
 	return "?"
 }
