@@ -43,6 +43,13 @@
 // share keys must share the channel (the default, DefaultChannel, is shared by everyone on the L2);
 // unrelated fleets may use separate channels to save traffic. Messages carry the sender's random 16-byte
 // instance id first, so an instance recognises its own echoes by comparing that prefix, without decoding.
+// Each message then carries the sender's write time (when the oldest write of its batch completed, as
+// 8 bytes of Unix nanoseconds), so that receivers can report how long the old value could still be
+// served (see "Invalidation events"). It travels in a leading entry shaped as a key entry that no
+// keyspace key can be, not in a new message version: a receiver of the first release, which flushes its
+// L1 on a version or entry kind it does not know, reads it as a key to drop, so both releases mix during
+// a rolling upgrade without a flush per message, and a message of the first release (no write time)
+// reads here as one without a lag. The format is described in message.go.
 //
 // Guarantees, and their limits:
 //   - Once an invalidation has arrived at an instance, that instance never serves the older value, not
@@ -104,6 +111,20 @@
 // one breaker per endpoint), and Stats.Breakers lists the tiers' breakers (L1's, then L2's) at the top
 // level, also while L2 cannot report its other stats.
 //
+// # Invalidation events
+//
+// The Store is a store.InvalidationWatcher (when invalidation is on): WatchInvalidations reports every
+// message from another instance that dropped keys from L1 (InvalidationReceived, with its lag from the
+// sender's write, the number of keys and patterns, and whether L1 was flushed), and every drop of the
+// subscription after the first (SubscriptionLost, then SubscriptionRestored once the resync flushed
+// L1). Echoes of this Store's own messages make no event. Watchers are called from one goroutine of the
+// Store, never inside a caller's call; events wait on a bounded queue, and those that do not fit are
+// dropped and counted, so a slow watcher never delays invalidation. The Redis backend re-establishes a
+// dropped subscription by itself and reports only the resync: the Store learns of such a drop, and
+// reports its SubscriptionLost, just before the SubscriptionRestored. See WatchInvalidations.
+//
+// The Store is a store.Composite: Tiers returns L1 and L2, which it still owns.
+//
 // # Stats
 //
 // Stats.Backend is "tiered"; Tiers holds L1's and L2's own Stats; Hits counts lookups served by either
@@ -111,5 +132,6 @@
 // EvictionPolicy and PolicyNote are L2's. Extra holds "l1_hits" (from L1's own Stats.Hits, so the L1 hit
 // path counts nothing itself), "l2_hits", "misses", "backfills", "backfills_discarded" (skipped because a
 // change of the key raced them, or L1 refused them), "invalidations_sent", "invalidations_received", "echoes_ignored",
-// "l1_flushes", "publish_failures" and "stale_served" (keys served stale by the L1 fail-safe).
+// "l1_flushes", "publish_failures", "stale_served" (keys served stale by the L1 fail-safe) and
+// "invalidation_events_dropped" (events WatchInvalidations could not queue for a slow watcher).
 package tiered

@@ -30,18 +30,22 @@ type publisher struct {
 	timeout time.Duration
 	c       *counters
 
-	mu   sync.Mutex
-	cur  *batch
-	lost bool // entries were lost: the next publication is a flush
+	mu     sync.Mutex
+	cur    *batch
+	lost   bool      // entries were lost: the next publication is a flush
+	lostAt time.Time // the earliest write time among the lost entries
 
 	wake chan struct{} // capacity 1
 	stop chan struct{}
 	done chan struct{}
 }
 
-// batch is the entries queued since the last publication; done is closed once they were attempted.
+// batch is the entries queued since the last publication; done is closed once they were attempted. at
+// is when its first entry was queued, just after that write completed: the write time its messages
+// carry, so that a receiver's lag is that of the batch's oldest write.
 type batch struct {
 	entries []entry
+	at      time.Time
 	done    chan struct{}
 }
 
@@ -62,11 +66,15 @@ func newPublisher(bc store.Broadcaster, channel string, id [idLen]byte, timeout 
 // add queues one entry per text and returns a channel closed once they were attempted.
 func (p *publisher) add(kind entryKind, texts []string) <-chan struct{} {
 	p.mu.Lock()
+	if p.cur.at.IsZero() {
+		p.cur.at = time.Now()
+	}
 	switch {
 	case p.lost:
 		// A flush is already due; it covers these entries.
 	case len(p.cur.entries)+len(texts) > maxBacklog:
 		p.cur.entries, p.lost = nil, true
+		p.lostAt = earliest(p.lostAt, p.cur.at)
 	default:
 		for _, t := range texts {
 			p.cur.entries = append(p.cur.entries, entry{kind: kind, text: t})
@@ -110,8 +118,11 @@ func (p *publisher) run() {
 // whether nothing remains to retry.
 func (p *publisher) publishPending() bool {
 	p.mu.Lock()
-	b, lost := p.cur, p.lost
-	p.cur, p.lost = newBatch(), false
+	b, lost, at := p.cur, p.lost, p.cur.at
+	if lost {
+		at = earliest(p.lostAt, at)
+	}
+	p.cur, p.lost, p.lostAt = newBatch(), false, time.Time{}
 	p.mu.Unlock()
 	defer close(b.done)
 
@@ -122,7 +133,7 @@ func (p *publisher) publishPending() bool {
 	if len(entries) == 0 {
 		return true
 	}
-	for _, msg := range encode(nil, &p.id, entries) {
+	for _, msg := range encode(nil, &p.id, at, entries) {
 		ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
 		err := p.bc.Publish(ctx, p.channel, msg)
 		cancel()
@@ -130,12 +141,21 @@ func (p *publisher) publishPending() bool {
 			p.c.publishFailures.Add(1)
 			p.mu.Lock()
 			p.lost = true
+			p.lostAt = earliest(p.lostAt, at)
 			p.mu.Unlock()
 			return false
 		}
 	}
 	p.c.invSent.Add(int64(len(entries)))
 	return true
+}
+
+// earliest returns the earlier of two times, a zero time counting as absent.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // close publishes what is queued (one attempt) and stops the goroutine.

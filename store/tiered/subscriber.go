@@ -16,16 +16,22 @@ const (
 
 // subscribeLoop keeps a subscription to the invalidation channel and applies what arrives, until ctx
 // ends (Close). Whenever a subscription is (re)established after invalidations may have been missed,
-// L1 is flushed.
+// L1 is flushed. After the first subscription, every drop is reported to the watchers (SubscriptionLost,
+// once per drop) and so is the flushed resubscription that ends it (SubscriptionRestored).
 func (s *Store) subscribeLoop(ctx context.Context) {
 	defer close(s.subDone)
 	first := true
+	down := false // a drop was reported and no subscription was made since
 	wait := subscribeRetryMin
 	for {
 		sub, err := s.bc.Subscribe(ctx, s.opts.Channel)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, store.ErrClosed) {
 				return
+			}
+			if !first && !down {
+				down = true
+				s.subscriptionLost(err)
 			}
 			select {
 			case <-time.After(wait):
@@ -41,6 +47,10 @@ func (s *Store) subscribeLoop(ctx context.Context) {
 		if !first || s.dirty.Swap(false) {
 			s.flush()
 		}
+		if down {
+			down = false
+			s.subscriptionRestored()
+		}
 		if first {
 			first = false
 			close(s.ready)
@@ -51,6 +61,8 @@ func (s *Store) subscribeLoop(ctx context.Context) {
 		if ended {
 			return
 		}
+		down = true
+		s.subscriptionLost(errSubscriptionEnded)
 	}
 }
 
@@ -66,7 +78,10 @@ func (s *Store) consume(ctx context.Context, sub store.Subscription) bool {
 				return ctx.Err() != nil
 			}
 			if ev.Resync {
+				// L2 reconnected by itself; the drop is learnt only now.
+				s.subscriptionLost(errResynced)
 				s.flush()
+				s.subscriptionRestored()
 				continue
 			}
 			s.apply(ev.Payload)
@@ -74,32 +89,41 @@ func (s *Store) consume(ctx context.Context, sub store.Subscription) bool {
 	}
 }
 
-// apply drops from L1 what one invalidation message names, unless this instance sent it. See guard for
-// why an insert racing a drop cannot bring an older value back.
-// A malformed message flushes L1: it may have named anything.
+// apply drops from L1 what one invalidation message names, unless this instance sent it, and reports it
+// to the watchers. See guard for why an insert racing a drop cannot bring an older value back.
+// A malformed message flushes L1: it may have named anything. The time entry is dropped as the key it
+// looks like (see message.go), so that recognising it never matters for correctness.
 func (s *Store) apply(payload []byte) {
 	if isEcho(payload, &s.id) {
 		s.c.echoes.Add(1)
 		return
 	}
 	hook := s.testHookApplied.Load()
-	n := 0
-	err := decode(payload, func(kind entryKind, text string) {
-		n++
+	n, keys, flush := 0, 0, false
+	sent, err := decode(payload, func(kind entryKind, text string) {
 		switch kind {
+		case kindTime:
+			s.drop(text)
+			return
 		case kindKey:
 			s.drop(text)
+			keys++
 		case kindPattern:
 			s.dropPattern(text)
+			keys++
 		case kindFlush:
 			s.flush()
+			flush = true
 		}
+		n++
 		if hook != nil {
 			(*hook)(kind, text)
 		}
 	})
 	if err != nil {
 		s.flush()
+		flush = true
 	}
 	s.c.invReceived.Add(int64(n))
+	s.received(sent, keys, flush)
 }

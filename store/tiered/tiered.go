@@ -83,12 +83,22 @@ type Store struct {
 	ready     chan struct{} // closed once the first subscription is confirmed (at once when off)
 	live      atomic.Bool   // a subscription is confirmed
 	dirty     atomic.Bool   // L1 may hold entries read or written before the subscription was live
+	w         watchers      // WatchInvalidations
 
 	// testHookApplied, when set, is called after an invalidation from another instance was applied.
 	testHookApplied atomic.Pointer[func(kind entryKind, text string)]
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store     = (*Store)(nil)
+	_ store.Composite = (*Store)(nil)
+)
+
+// Tiers returns L1 and L2, in that order, in a new slice (store.Composite), so that a caller can reach a
+// backend inside, to instrument its client for instance. The Store still owns them: Close closes them,
+// and a caller must not close them, write to L1 (which must hold this Store's copies only), or break
+// L2's invalidation subscription.
+func (s *Store) Tiers() []store.Store { return []store.Store{s.l1, s.l2} }
 
 // New returns a Store with l1 in front of l2. The Store owns both: Close closes them. l1 must be used by
 // this Store alone (a flush after a lost subscription empties it entirely); l2 may be shared by any
@@ -165,6 +175,7 @@ func (s *Store) Close() error {
 		if s.bc != nil {
 			s.subCancel()
 			<-s.subDone
+			s.w.close()
 			s.pub.close()
 		}
 		err = errors.Join(s.l1.Close(), s.l2.Close())
