@@ -185,7 +185,33 @@ type (
 	}
 	// hidesResync drops Resync events from its subscriptions.
 	hidesResync struct{ store.Store }
+	// lastWins stores every versioned write, whatever the stored version.
+	lastWins struct{ store.Store }
+	// readThenWrite compares versions with a Get and then Sets: not atomic.
+	readThenWrite struct{ store.Store }
 )
+
+func (s lastWins) SetIfNewer(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if err := store.CheckVersioned("lastWins", "set_if_newer", key, value, ttl); err != nil {
+		return false, err
+	}
+	return true, s.Set(ctx, key, value, ttl)
+}
+
+func (s readThenWrite) SetIfNewer(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if err := store.CheckVersioned("readThenWrite", "set_if_newer", key, value, ttl); err != nil {
+		return false, err
+	}
+	old, err := s.Get(ctx, key)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	if !store.NewerThanStored(value, old) {
+		return false, nil
+	}
+	time.Sleep(50 * time.Microsecond) // the window another writer slips through
+	return true, s.Set(ctx, key, value, ttl)
+}
 
 func (s truncatingView) View(ctx context.Context, key string, fn func([]byte) error) error {
 	return store.View(ctx, s.Store, key, func(v []byte) error {
@@ -436,6 +462,10 @@ func TestEachOptionalRuleFailsOnABrokenStore(t *testing.T) {
 			"GetWithTTL reports every lifetime as an hour"},
 		"Pinger/AnswersUntilClosed": {onMemory(func(s store.Store) store.Store { return deafPing{s} }), onMemory(plain),
 			"Ping answers nil even after Close"},
+		"VersionedSetter/NewerWins": {onMemory(func(s store.Store) store.Store { return lastWins{s} }), onMemory(plain),
+			"SetIfNewer stores whatever version the key holds"},
+		"VersionedSetter/RacingWritersEndWithTheHighest": {onRedis(func(s store.Store) store.Store { return readThenWrite{s} }), onRedis(plain),
+			"SetIfNewer reads the stored version, then writes: another writer slips between"},
 		"CompareDeleter/OwnerOnly": {onRedis(func(s store.Store) store.Store { return blindRelease{s} }), onRedis(plain),
 			"DeleteIfValue deletes whatever value the key holds"},
 		"Broadcaster/ReachesSecondSubscriber": {func(t *testing.T) Harness {

@@ -17,7 +17,7 @@ func allRules() []rule {
 	for _, group := range [][]rule{
 		basicRules(), keyRules(), ttlRules(), addRules(), manyRules(), deleteRules(), patternRules(),
 		copyRules(), contextRules(), closeRules(), statsRules(), sharedRules(), concurrencyRules(),
-		viewerRules(), decodedRules(), ttlReaderRules(), broadcasterRules(), pingerRules(), compareDeleterRules(),
+		viewerRules(), decodedRules(), ttlReaderRules(), broadcasterRules(), pingerRules(), compareDeleterRules(), versionedRules(),
 	} {
 		all = append(all, group...)
 	}

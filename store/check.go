@@ -39,3 +39,18 @@ func CheckDecoder(d Decoder) error {
 	}
 	return nil
 }
+
+// CheckVersioned is the argument rule of VersionedSetter.SetIfNewer: the key, a positive ttl, and a
+// value carrying a version.
+func CheckVersioned(backend, op, key string, value []byte, ttl time.Duration) error {
+	if err := CheckKey(backend, op, key); err != nil {
+		return err
+	}
+	if err := CheckTTL(backend, op, key, ttl); err != nil {
+		return err
+	}
+	if _, ok := ValueVersion(value); !ok {
+		return &OpError{Op: op, Key: key, Backend: backend, Err: fmt.Errorf("%w: a versioned write of a value whose envelope carries no version", ErrInvalidValue)}
+	}
+	return nil
+}

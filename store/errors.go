@@ -32,6 +32,9 @@ var (
 	// error wrapping it also wraps ErrUnavailable, so code that handles an unreachable backend handles
 	// it; a write skipped this way was not applied.
 	ErrCircuitOpen = errors.New("cachekit: circuit breaker open")
+	// ErrInvalidValue means a value is not acceptable for the call, e.g. a versioned write of a value
+	// that carries no version; the wrapping error names why.
+	ErrInvalidValue = errors.New("cachekit: invalid value")
 	// ErrInvalidURL means a store URL is malformed, has an unknown scheme or an unknown or invalid option.
 	ErrInvalidURL = errors.New("cachekit: invalid store URL")
 )

@@ -205,3 +205,35 @@ func (s *Store) putWait(st *stripe, h uint64, e entry, queued, hadRecord bool) e
 	return fmt.Errorf("%w: ristretto did not admit the value (the cache is full and TinyLFU preferred "+
 		"the entries it holds, or its write buffer stayed full)", store.ErrNotStored)
 }
+
+// SetIfNewer stores value as Set does, only when the key holds nothing live, a value without a
+// version, or one with a lower version (store.VersionedSetter); the check and the write happen under
+// the key's stripe lock, so racing versioned writers end with the highest version stored.
+func (s *Store) SetIfNewer(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if err := store.CheckVersioned(backend, "set_if_newer", key, value, ttl); err != nil {
+		return false, err
+	}
+	h := s.hash(key)
+	st := s.stripe(h)
+	if err := s.enter(ctx, st, "set_if_newer", key); err != nil {
+		return false, err
+	}
+	defer st.active.Add(-1)
+	if err := s.checkSet("set_if_newer", key, value, ttl); err != nil {
+		return false, err
+	}
+	e := s.newEntry(key, value, ttl)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var stored []byte
+	if old := s.findLocked(st, h, key, s.now()); old != nil {
+		stored = old.val()
+	}
+	if !store.NewerThanStored(value, stored) {
+		return false, nil
+	}
+	if err := s.put(st, h, e, ttl); err != nil {
+		return false, opErr("set_if_newer", key, err)
+	}
+	return true, nil
+}
