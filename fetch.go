@@ -384,6 +384,7 @@ func (j *loadJob[T]) run(fl *flight) {
 		return
 	}
 	m, keep := c.lifetime(j.p, j.ttl, now)
+	m.Version = versionOf(val)
 	data, err := c.encodeMeta("fetch", j.key, val, m)
 	if err != nil {
 		fl.finish(nil, nil, codec.Meta{}, err)
@@ -396,7 +397,7 @@ func (j *loadJob[T]) run(fl *flight) {
 	if c.closed.Load() || !c.flights.beginWrite(fl) {
 		return // closed, or invalidated or overwritten since the load began
 	}
-	if err := c.st.Set(writeCtx, j.full, data, keep); err != nil {
+	if err := c.writeLoaded(writeCtx, j.full, data, keep); err != nil {
 		c.counts.storeErrors.Add(1)
 	}
 }

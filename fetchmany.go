@@ -302,6 +302,7 @@ func (b *batch[T]) run(keys []*batchKey[T]) {
 			continue
 		}
 		m, keep := c.lifetime(bk.p, bk.ttl, now)
+		m.Version = versionOf(v)
 		data, encErr := c.encodeMeta("fetch_many", bk.rel, v, m)
 		if encErr != nil {
 			bk.fl.finish(nil, nil, codec.Meta{}, encErr)
@@ -309,9 +310,16 @@ func (b *batch[T]) run(keys []*batchKey[T]) {
 		}
 		c.failures.clear(bk.full)
 		bk.fl.finish(v, data, m, nil)
-		if c.flights.beginWrite(bk.fl) {
-			items = append(items, store.Item{Key: bk.full, Value: data, TTL: keep})
+		if !c.flights.beginWrite(bk.fl) {
+			continue
 		}
+		if m.Version != 0 { // one versioned write each: a batch of them is not atomic per key anyway
+			if err := c.writeLoaded(writeCtx, bk.full, data, keep); err != nil {
+				c.counts.storeErrors.Add(1)
+			}
+			continue
+		}
+		items = append(items, store.Item{Key: bk.full, Value: data, TTL: keep})
 	}
 	if len(items) > 0 && !c.closed.Load() {
 		if err := c.st.SetMany(writeCtx, items); err != nil {

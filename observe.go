@@ -46,10 +46,11 @@ const (
 	OutcomeCorrupt                     // undecodable bytes, deleted
 	OutcomeOK                          // a write, delete or load that succeeded
 	OutcomePanic                       // a loader that panicked (one outcome per call: not also OutcomeError)
+	OutcomeRefused                     // a versioned write refused: the store held a version at least as new
 	NumOutcomes                        // the number of outcomes, for arrays indexed by Outcome
 )
 
-var outcomeNames = [NumOutcomes]string{"hit", "miss", "stale", "error", "type_mismatch", "corrupt", "ok", "panic"}
+var outcomeNames = [NumOutcomes]string{"hit", "miss", "stale", "error", "type_mismatch", "corrupt", "ok", "panic", "refused"}
 
 // String returns the outcome's snake_case name ("hit", "type_mismatch", ...).
 func (o Outcome) String() string {

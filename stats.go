@@ -29,6 +29,7 @@ type counters struct {
 	loads, loadErrors, loaderPanics, coalesced          atomic.Int64
 	storeErrors, staleServed                            atomic.Int64
 	leasesTaken, leaseWaits                             atomic.Int64
+	versionsRefused                                     atomic.Int64
 }
 
 // Counters are this Cache value's own counts since it was created. Reading them does no I/O and
@@ -47,6 +48,9 @@ type Counters struct {
 	StaleServed    int64 // Fetch results flagged stale (past their fresh TTL, or a tiered fail-safe copy)
 	LeasesTaken    int64 // cross-process leases this Cache took to load a key (Policy.Lease)
 	LeaseWaits     int64 // loads skipped because another process's load, awaited, wrote the value
+	// VersionsRefused counts versioned writes (SetVersioned, and Fetch writes of Versioned values) the
+	// store refused because it held a version at least as new.
+	VersionsRefused int64
 }
 
 // HitRatio returns Hits / (Hits + Misses), or 0 before any lookup.
@@ -73,6 +77,8 @@ func (c *Cache) Counters() Counters {
 		StaleServed:    c.counts.staleServed.Load(),
 		LeasesTaken:    c.counts.leasesTaken.Load(),
 		LeaseWaits:     c.counts.leaseWaits.Load(),
+
+		VersionsRefused: c.counts.versionsRefused.Load(),
 	}
 }
 
