@@ -95,3 +95,13 @@ type OrderBook struct {
 	// JSON null.
 	Nonce int64 `json:"nonce" msgpack:"nonce"`
 }
+
+// CacheVersion is the book's update id (cachekit.Versioned): a cached book is replaced only by one
+// with a higher Nonce, so a slow refresh never puts an older snapshot over a newer one another instance
+// stored. A book without a Nonce (0, or negative) has no version and is written as usual.
+func (b OrderBook) CacheVersion() uint64 {
+	if b.Nonce > 0 {
+		return uint64(b.Nonce)
+	}
+	return 0
+}
