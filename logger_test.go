@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/cachekit/cachekit"
 	"github.com/cachekit/cachekit/internal/redistest"
 	"github.com/cachekit/cachekit/store/tiered"
@@ -135,10 +137,18 @@ func TestLoggerReportsBreakerAndSubscription(t *testing.T) {
 	if len(opened) != 1 || !strings.HasPrefix(opened[0], "WARN") || !strings.Contains(opened[0], "endpoint=127.0.0.1:") {
 		t.Errorf("breaker open lines = %q; want one WARN naming the endpoint", opened)
 	}
-	// The pub/sub connection's read also timed out while Redis was paused, or the server's client
-	// output was cut: whichever, once the subscription broke it must be logged lost, then restored.
-	if lost := h.lines("subscription lost"); len(lost) > 0 {
-		waitFor(t, 10*time.Second, func() bool { return len(h.lines("subscription restored")) > 0 })
+
+	// The invalidation subscription cut by the server: logged lost (Warn), then restored (Info).
+	before := len(h.lines("subscription lost"))
+	bare := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
+	defer bare.Close()
+	if n, err := bare.ClientKillByFilter(ctx, "TYPE", "pubsub").Result(); err != nil || n != 1 {
+		t.Fatalf("CLIENT KILL TYPE pubsub = %d, %v; want the one subscription killed", n, err)
+	}
+	waitFor(t, 10*time.Second, func() bool { return len(h.lines("subscription restored")) > before })
+	lost := h.lines("subscription lost")
+	if len(lost) <= before || !strings.HasPrefix(lost[len(lost)-1], "WARN") {
+		t.Errorf("subscription lost lines = %q; want a WARN for the kill", lost)
 	}
 }
 
