@@ -27,6 +27,8 @@ type app struct {
 	openCache func(ctx context.Context, rawURL string, opts ...cachekit.Option) (*cachekit.Cache, error)
 	// stderrTTY says whether progress may redraw a line in place.
 	stderrTTY bool
+	// atExit runs when the command has returned, last added first (the --metrics-addr server).
+	atExit []func()
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -102,6 +104,8 @@ type cacheFlags struct {
 	ops bool
 	// target is the store URL open resolved, for describing where a command acts (set by open).
 	target string
+	// metricsAddr is --metrics-addr: serve the opened Cache's metrics there while the command runs.
+	metricsAddr string
 }
 
 func (cf *cacheFlags) register(fs *flag.FlagSet) {
@@ -113,6 +117,13 @@ func (cf *cacheFlags) register(fs *flag.FlagSet) {
 	}
 	fs.Var(&onceValue{name: "namespace", value: &cf.namespace}, "namespace", nsHelp)
 	fs.Var(&onceValue{name: "codec", value: &cf.codec}, "codec", "`NAME` of the codec for values written: json or msgpack (default: CACHE_CODEC, else json)")
+	fs.Var(&onceValue{name: "metrics-addr", value: &cf.metricsAddr}, "metrics-addr",
+		"serve Prometheus /metrics of this command's cache on loopback `ADDR` (127.0.0.1:9091, [::1]:0, localhost:0) while it runs")
+}
+
+// configured reports whether a store is given explicitly (--cache, REDIS_URL or CACHE_DRIVER).
+func (cf *cacheFlags) configured(a *app) bool {
+	return cf.url != "" || isSet(a.lookupEnv, cachekit.EnvURL) || isSet(a.lookupEnv, cachekit.EnvDriver)
 }
 
 // implicitStoreHint says how to give an ops command the store it refuses to guess.
@@ -137,7 +148,7 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 		return nil, &exitErr{code: exitUsage, err: fmt.Errorf("environment: %w", err)}
 	}
 	rawURL := cfg.StoreURL()
-	if cf.ops && cf.url == "" && !isSet(a.lookupEnv, cachekit.EnvURL) && !isSet(a.lookupEnv, cachekit.EnvDriver) {
+	if cf.ops && !cf.configured(a) {
 		// A new process has a new, empty memory store: keys, stats, get and clear on it would report
 		// "nothing" about a cache that is elsewhere, and warm would fill a store that ends with the process.
 		return nil, usageHintf(implicitStoreHint,
@@ -169,12 +180,27 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 		}
 		opts = append(opts, cachekit.Labeled("--codec="+cf.codec, cachekit.WithCodec(c)))
 	}
+	var listen string
+	if cf.metricsAddr != "" {
+		if listen, err = loopbackAddr(cf.metricsAddr); err != nil {
+			return nil, usageHintf(metricsAddrHint, "%v", err)
+		}
+	}
 	cf.target = rawURL
 	c, err := a.openCache(ctx, rawURL, opts...)
 	if errors.Is(err, cachekit.ErrConflict) {
 		return nil, &exitErr{code: exitUsage, err: err}
 	}
-	return c, err
+	if err != nil || listen == "" {
+		return c, err
+	}
+	srv, err := serveMetrics(listen, c, a.stderr)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	a.atExit = append(a.atExit, srv.stop)
+	return c, nil
 }
 
 // isSet reports whether the environment variable is set to something other than blanks.

@@ -48,6 +48,7 @@ func cliTable() []cliCase {
 	return []cliCase{
 		{"demo", demo, exitOK, sortedOf("symbols", "duration_ms", "upstream", "cache", "namespace", "kinds", "total", "cached", "seconds", "removed", "kept"), false},
 		{"stats", nil, exitOK, sortedOf("namespace", "namespace_keys", "namespace_keys_capped", "store"), true},
+		{"top", []string{"--count", "1", "--interval", "50ms"}, exitOK, sortedOf("time", "frame", "interval_ms", "namespace", "metrics", "store"), true},
 		{"keys", []string{"ticker:*"}, exitOK, sortedOf("namespace", "count", "truncated", "keys"), true},
 		{"get", []string{"ticker:QRL/USDT"}, exitOK, sortedOf("key", "full_key", "ttl_ms", "size", "meta", "value"), true},
 		{"del", []string{"ticker:NONE/USDT"}, exitOK, sortedOf("deleted"), true},

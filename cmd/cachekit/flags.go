@@ -65,7 +65,7 @@ func commandUsage(c command, fs *flag.FlagSet) string {
 // globalValueFlags and globalBoolFlags are the flags accepted before the command as well as after it.
 // Every command registers the value flags (cacheFlags) and --json, so handing them over is enough.
 var (
-	globalValueFlags = []string{"cache", "namespace", "codec"}
+	globalValueFlags = []string{"cache", "namespace", "codec", "metrics-addr"}
 	globalBoolFlags  = []string{"json", "help", "version"}
 )
 

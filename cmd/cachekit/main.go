@@ -8,7 +8,9 @@
 //
 //	demo    simulate a trading bot polling market data through the cache, then print a report table
 //	        (--report FILE.html: the run as a self-contained page with charts)
-//	stats   show the namespace's key count and the backend's stats
+//	stats   show the namespace's key count, the backend's stats and hit ratios
+//	top     live view: requests/s, hit ratio per kind with sparklines, evictions, memory, breakers
+//	        (--metrics URL: an application's /metrics; else the configured store's own figures)
 //	keys    list the namespace's keys matching a glob, sorted, one per line (--long: TTL and size)
 //	get     print the decoded value of a key as pretty JSON, with its TTL and envelope metadata
 //	del     delete keys and print how many existed
@@ -23,17 +25,25 @@
 // # Conventions
 //
 // Global flags --cache URL (memory://, redis://, rediss://, redis+sentinel://, redis+cluster://,
-// tiered://), --namespace, --codec and --json may come before the command or after it; given on both
-// sides they must agree. Without them the environment is read as the library reads it
+// tiered://), --namespace, --codec, --metrics-addr and --json may come before the command or after it;
+// given on both sides they must agree. Without them the environment is read as the library reads it
 // (cachekit.ConfigFromEnv): CACHE_DRIVER, REDIS_URL, REDIS_NAMESPACE, CACHE_CODEC, REDIS_CACHE_TTL and
-// REDIS_CACHE_TTL_<KIND>. The ops commands (stats, keys, get, del, clear, warm) refuse to run when none
-// of --cache, REDIS_URL and CACHE_DRIVER is given: they would act on a new, empty in-process store.
+// REDIS_CACHE_TTL_<KIND>. The ops commands (stats, top, keys, get, del, clear, warm) refuse to run when
+// none of --cache, REDIS_URL and CACHE_DRIVER is given: they would act on a new, empty in-process store
+// (top runs without a store when given --metrics URL).
 // A namespace is taken from --namespace, else the URL's ?namespace=, else REDIS_NAMESPACE, else "qrl";
 // the demo always uses its own namespace (--namespace, default "demo") so it never touches a bot's keys.
 //
 // --json on every command prints one JSON document on stdout, whose shape each command's --help
-// documents; fields are only ever added. Usage errors are two lines on stderr: the problem, then a
+// documents; fields are only ever added. top --json prints one such document per frame, one per line. Usage errors are two lines on stderr: the problem, then a
 // "hint:" line. Flags are spelled with two dashes. --quiet shortens long output (clear, keys, warm).
+//
+// --metrics-addr ADDR serves Prometheus /metrics of the command's cache (package cachekitprom, plus
+// the Go runtime and process collectors) while the command runs, on a loopback address only
+// (127.0.0.1:PORT, [::1]:PORT, localhost:PORT; anything else is a usage error): the endpoint has no
+// authentication. Port 0 picks a free port; the bound address is printed on stderr as
+// "metrics: http://127.0.0.1:PORT/metrics". Useful with the demo, or with top to watch the CLI's own
+// cache; an application serves its own metrics for "cachekit top --metrics URL".
 //
 // Ops commands only ever touch keys of the chosen namespace and version, and find keys with SCAN (never
 // KEYS), so they are safe on a shared Redis.
@@ -48,7 +58,7 @@
 //	     environment value, no store configured for an ops command
 //	3    not found: get of a key that does not exist
 //	4    aborted: clear was not confirmed
-//	130  interrupted by SIGINT or SIGTERM
+//	130  interrupted by SIGINT or SIGTERM (except top: Ctrl-C is how it is stopped, exit 0)
 //
 // --help (or -h) on any command prints its usage and flags to stdout and exits 0.
 //
@@ -122,7 +132,7 @@ type command struct {
 
 // commands lists the subcommands in the order the help shows them.
 func commands() []command {
-	return []command{demoCommand(), statsCommand(), keysCommand(), getCommand(), delCommand(), clearCommand(), warmCommand()}
+	return []command{demoCommand(), statsCommand(), topCommand(), keysCommand(), getCommand(), delCommand(), clearCommand(), warmCommand()}
 }
 
 func findCommand(name string) (command, bool) {
@@ -194,6 +204,10 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return a.usageError("cachekit "+c.name, flagError(err, fs), fmt.Sprintf("run 'cachekit %s --help' for its flags", c.name))
 	}
 	err = exec(ctx, pos)
+	for i := len(a.atExit) - 1; i >= 0; i-- {
+		a.atExit[i]()
+	}
+	a.atExit = nil
 	code := exitCode(ctx, err)
 	if err == nil {
 		return code
@@ -260,11 +274,14 @@ commands:
 global flags (before or after the command; given twice, they must agree):
   --cache URL        store URL: memory://, redis://host:6379/0, rediss://, redis+sentinel://,
                      redis+cluster://, tiered://; default from the environment. The ops commands
-                     (stats, keys, get, del, clear, warm) refuse to guess: give --cache, REDIS_URL or
-                     CACHE_DRIVER; the demo falls back to in-process memory
+                     (stats, top, keys, get, del, clear, warm) refuse to guess: give --cache, REDIS_URL
+                     or CACHE_DRIVER (top --metrics URL needs none); the demo falls back to memory
   --namespace NS     key namespace (default: the URL's ?namespace=, else REDIS_NAMESPACE, else "qrl";
                      the demo uses its own, "demo")
   --codec NAME       json or msgpack, for values written (default: CACHE_CODEC, else json)
+  --metrics-addr ADDR
+                     serve Prometheus /metrics of the command's cache while it runs, on loopback
+                     only: 127.0.0.1:PORT, [::1]:PORT, localhost:PORT (PORT 0: a free one, printed)
   --json             print one JSON document on stdout; its shape is in each command's --help
   --version          print the version and exit
   environment        CACHE_DRIVER (memory|redis|tiered), REDIS_URL, REDIS_NAMESPACE, CACHE_CODEC,
@@ -277,7 +294,7 @@ exit codes:
        environment value, no store configured for an ops command
   3    not found: get of a key that does not exist
   4    aborted: clear was not confirmed
-  130  interrupted (SIGINT, SIGTERM)
+  130  interrupted (SIGINT, SIGTERM); top ends with 0 on Ctrl-C
 `)
 	return b.String()
 }

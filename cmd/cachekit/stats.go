@@ -15,17 +15,26 @@ import (
 func statsCommand() command {
 	return command{
 		name:    "stats",
-		summary: "show the namespace's key count and the backend's stats",
+		summary: "show the namespace's key count, the backend's stats and hit ratios",
 		about: `
 Prints the number of keys in the namespace (counted with SCAN, at most 1,000,000) and the backend's
 figures: total keys (all namespaces; DBSIZE on Redis), memory in use, peak and limit, evictions, the
 eviction policy in force, and for a tiered store each tier. A figure the backend cannot know is shown
-as "unknown" (-1 in JSON). Hit and miss counters are per process and therefore not shown.
+as "unknown" (-1 in JSON).
+
+"hit ratio" is the store's Hits / (Hits + Misses) for each tier that counts them. These count this
+client's lookups only (the lookups of this stats process, so usually none: "no lookups"), not the
+application's; for the application's hit ratios per kind, serve its metrics and run
+'cachekit top --metrics URL'. "server hit ratio" is keyspace_hits / (keyspace_hits + keyspace_misses)
+of the server (all clients, since its start or CONFIG RESETSTAT), shown when the backend reports them
+in its extra figures.
 
 --json prints one JSON object instead:
   {"namespace", "namespace_keys", "namespace_keys_capped",
    "store": {"backend", "keys", "used_bytes", "peak_bytes", "max_bytes" (0 = unlimited), "evictions",
-             "rejected_sets", "eviction_policy", "policy_note", "extra", "tiers": [store...]}}`,
+             "rejected_sets", "eviction_policy", "policy_note", "hits", "misses",
+             "hit_ratio" (0..1, null without lookups), "server_hit_ratio" (0..1, only when known),
+             "extra", "tiers": [store...]}}`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 			cf := cacheFlags{ops: true}
 			cf.register(fs)
@@ -69,6 +78,10 @@ type storeStatsJSON struct {
 	RejectedSets   int64            `json:"rejected_sets"`
 	EvictionPolicy string           `json:"eviction_policy"`
 	PolicyNote     string           `json:"policy_note,omitempty"`
+	Hits           int64            `json:"hits"`
+	Misses         int64            `json:"misses"`
+	HitRatio       *float64         `json:"hit_ratio"`
+	ServerHitRatio *float64         `json:"server_hit_ratio,omitempty"`
 	Extra          map[string]int64 `json:"extra,omitempty"`
 	Tiers          []storeStatsJSON `json:"tiers,omitempty"`
 }
@@ -81,8 +94,10 @@ func toStoreJSON(s store.Stats) storeStatsJSON {
 	out := storeStatsJSON{
 		Backend: s.Backend, Keys: s.Keys, UsedBytes: s.UsedBytes, PeakBytes: s.PeakBytes, MaxBytes: s.MaxBytes,
 		Evictions: s.Evictions, RejectedSets: s.RejectedSets, EvictionPolicy: s.EvictionPolicy,
-		PolicyNote: s.PolicyNote, Extra: s.Extra,
+		PolicyNote: s.PolicyNote, Hits: s.Hits, Misses: s.Misses, Extra: s.Extra,
 	}
+	out.HitRatio, _ = ratio(s.Hits, s.Misses)
+	out.ServerHitRatio, _, _ = serverHitRatio(s)
 	for _, t := range s.Tiers {
 		out.Tiers = append(out.Tiers, toStoreJSON(t))
 	}
@@ -122,6 +137,10 @@ func writeStoreStats(b *strings.Builder, s store.Stats, indent string) {
 		policy = "unknown"
 	}
 	line("eviction policy", policy)
+	line("hit ratio", hitRatioText(s.Hits, s.Misses)+" (this client's lookups)")
+	if r, hits, misses := serverHitRatio(s); r != nil {
+		line("server hit ratio", fmt.Sprintf("%s (keyspace_hits %d, keyspace_misses %d; all clients)", pct(*r), hits, misses))
+	}
 	if s.PolicyNote != "" {
 		line("policy note", s.PolicyNote)
 	}
@@ -141,4 +160,54 @@ func writeStoreStats(b *strings.Builder, s store.Stats, indent string) {
 		fmt.Fprintf(b, "%stier %d:\n", indent, i+1)
 		writeStoreStats(b, t, indent+"  ")
 	}
+}
+
+// Names of the server-wide lookup counters (Redis INFO stats) a backend may report in Stats.Extra.
+const (
+	extraKeyspaceHits   = "keyspace_hits"
+	extraKeyspaceMisses = "keyspace_misses"
+)
+
+// ratio returns hits / (hits + misses) and whether it is defined: nil when a count is unknown (< 0) or
+// there was no lookup.
+func ratio(hits, misses int64) (*float64, bool) {
+	if hits < 0 || misses < 0 || hits+misses == 0 {
+		return nil, false
+	}
+	r := float64(hits) / float64(hits+misses)
+	return &r, true
+}
+
+// serverHitRatio returns the server's keyspace hit ratio when the backend reports keyspace_hits and
+// keyspace_misses in Extra, with the two counts.
+func serverHitRatio(s store.Stats) (*float64, int64, int64) {
+	hits, okH := s.Extra[extraKeyspaceHits]
+	misses, okM := s.Extra[extraKeyspaceMisses]
+	if !okH || !okM {
+		return nil, 0, 0
+	}
+	r, _ := ratio(hits, misses)
+	return r, hits, misses
+}
+
+// hitRatioText shows a hit ratio with its counts: "75.0% (3 hits, 1 miss)", "no lookups", "unknown".
+func hitRatioText(hits, misses int64) string {
+	if hits < 0 || misses < 0 {
+		return "unknown"
+	}
+	r, ok := ratio(hits, misses)
+	if !ok {
+		return "no lookups"
+	}
+	return fmt.Sprintf("%s (%s, %s)", pct(*r), plural(hits, "hit", "hits"), plural(misses, "miss", "misses"))
+}
+
+// pct formats a 0..1 ratio as a percentage with one decimal.
+func pct(r float64) string { return fmt.Sprintf("%.1f%%", 100*r) }
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
 }
