@@ -17,6 +17,7 @@ import (
 // serverStats are the figures Stats reads from the server(s), summed over the masters of a Cluster.
 type serverStats struct {
 	keys, used, peak, max, evictions int64
+	keyspaceHits, keyspaceMisses     int64 // INFO stats, all clients
 	policy                           string
 	masters                          int64
 }
@@ -28,7 +29,9 @@ var unknownServerStats = serverStats{keys: -1, used: -1, peak: -1, max: -1, evic
 // PeakBytes = used_memory and used_memory_peak, MaxBytes = maxmemory (0 = unlimited), EvictionPolicy =
 // maxmemory_policy, Evictions = evicted_keys. On a Cluster, numbers are summed over the masters (MaxBytes
 // is 0 if any master is unlimited), differing policies are listed comma-separated, and Extra["masters"]
-// is the number of masters summed. Each call costs one pipeline per node: DBSIZE always (Keys is
+// is the number of masters summed. Extra["keyspace_hits"] and Extra["keyspace_misses"] are the server's
+// INFO stats counters (every client's lookups since its start or CONFIG RESETSTAT), summed over a
+// Cluster's masters, read only when the server part was. Each call costs one pipeline per node: DBSIZE always (Keys is
 // current), INFO memory and INFO stats only when the figures last read are older than
 // Options.StatsMaxAge, so frequent calls stay cheap. PolicyNote says why a requested eviction policy is
 // not in force (see EnsureEvictionPolicy). When the server cannot be read, the error is returned with
@@ -68,6 +71,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	if err != nil {
 		return st, s.opErr(ctx, "stats", "", err)
 	}
+	st.Extra["keyspace_hits"], st.Extra["keyspace_misses"] = srv.keyspaceHits, srv.keyspaceMisses
 	return st, nil
 }
 
@@ -109,6 +113,8 @@ func (s *Store) serverStats(ctx context.Context) (serverStats, error) {
 		sum.used += infoInt(m, "used_memory")
 		sum.peak += infoInt(m, "used_memory_peak")
 		sum.evictions += infoInt(st, "evicted_keys")
+		sum.keyspaceHits += infoInt(st, "keyspace_hits")
+		sum.keyspaceMisses += infoInt(st, "keyspace_misses")
 		if mx := infoInt(m, "maxmemory"); mx > 0 {
 			sum.max += mx
 		} else {

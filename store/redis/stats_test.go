@@ -36,6 +36,10 @@ func TestStatsStandalone(t *testing.T) {
 	if st.EvictionPolicy == "" || st.Extra["masters"] != 1 {
 		t.Errorf("EvictionPolicy %q masters %d", st.EvictionPolicy, st.Extra["masters"])
 	}
+	// The server's own counters cover every client: at least this test's 3 hits and 2 misses.
+	if st.Extra["keyspace_hits"] < 3 || st.Extra["keyspace_misses"] < 2 {
+		t.Errorf("server keyspace_hits %d misses %d, want at least 3 and 2", st.Extra["keyspace_hits"], st.Extra["keyspace_misses"])
+	}
 	if _, _, pipes := c.snapshot(); pipes != 1 || c.pipedCount() != 3 {
 		t.Errorf("first Stats sent %d pipelines of %d commands, want 1 of 3 (DBSIZE, INFO memory, INFO stats)", pipes, c.pipedCount())
 	}
