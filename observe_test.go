@@ -98,6 +98,11 @@ func TestObserverHearsEveryOutcome(t *testing.T) {
 	if _, err := cachekit.Fetch(ctx, c, "book:F", time.Second, load); err != nil {
 		t.Fatal(err)
 	}
+	// The load's write lands behind its caller: wait for it, so the next Fetch reads a hit.
+	waitFor(t, 5*time.Second, func() bool {
+		_, err := c.Store().Get(ctx, "qrl:v1:book:F")
+		return err == nil
+	})
 	if _, err := cachekit.Fetch(ctx, c, "book:F", time.Second, load); err != nil {
 		t.Fatal(err)
 	}

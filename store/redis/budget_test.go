@@ -14,8 +14,10 @@ import (
 	"github.com/cachekit/cachekit/store"
 )
 
-// budgetMargin absorbs scheduling and the race detector on a loaded 2-core machine.
-const budgetMargin = 150 * time.Millisecond
+// budgetMargin absorbs scheduling and the race detector on a loaded 2-core machine (CI once saw a
+// pipelined call end 172 ms past its budget while the machine ran other suites; without the budget the
+// same calls take 900 ms and more, so the margin still tells the two apart).
+const budgetMargin = 300 * time.Millisecond
 
 // TestCallBudgetOnPausedServer: against a paused Redis (SIGSTOP: connections are accepted by the
 // kernel, nothing is answered), every call, single or pipelined, fails with ErrUnavailable (not the
