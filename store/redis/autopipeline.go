@@ -2,7 +2,9 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -33,16 +35,109 @@ func autoPipeliner(client goredis.UniversalClient) (*goredis.AutoPipeliner, erro
 	return ap, nil
 }
 
-// do runs one single-key command: on the auto-pipeliner when Options.AutoPipeline is on, else as a
-// plain command on the client (what go-redis' typed methods do). The auto-pipeliner executes a queued
-// command on its own context, so the wait is bounded here instead: when ctx ends first, do returns
-// ctx's error at once while the command may still execute later. Callers read cmd only after a nil or
-// redis.Nil result (both mean it completed); after any other error it may belong to the dispatcher.
+// PipelineMode chooses how a Store sends its single-key commands (Get, GetWithTTL, Set, Add, TTL, and
+// Delete of one key); the other calls are unchanged by it. See the package documentation, "Pipelining".
+type PipelineMode int
+
+const (
+	// PipelineOff (the default) sends every command straight to the client, one round trip per command.
+	PipelineOff PipelineMode = iota
+	// PipelineAdaptive sends a command straight to the client while no other command of the Store is
+	// in flight, and through the client's auto-pipeliner while some are: a lone caller pays no hand-off
+	// between goroutines, concurrent callers share pipelines. Not the default yet: see the package
+	// documentation, "Pipelining", for what the chaos suite found on Cluster.
+	PipelineAdaptive
+	// PipelineAlways sends every single-key command through the auto-pipeliner (Options.AutoPipeline).
+	PipelineAlways
+)
+
+// String returns the mode's URL spelling: "adaptive", "always" or "off".
+func (m PipelineMode) String() string {
+	switch m {
+	case PipelineAdaptive:
+		return "adaptive"
+	case PipelineAlways:
+		return "always"
+	case PipelineOff:
+		return "off"
+	}
+	return fmt.Sprintf("PipelineMode(%d)", int(m))
+}
+
+// pipelineMode resolves Options.Pipeline and Options.AutoPipeline, which must not disagree.
+func pipelineMode(opts Options) (PipelineMode, error) {
+	switch m := opts.Pipeline; {
+	case m < PipelineOff || m > PipelineAlways:
+		return 0, fmt.Errorf("redis: unknown Pipeline mode %d", int(m))
+	case opts.AutoPipeline && m == PipelineAdaptive:
+		return 0, errors.New("redis: AutoPipeline (always) and Pipeline=adaptive disagree; set one of them")
+	case opts.AutoPipeline:
+		return PipelineAlways, nil
+	default:
+		return m, nil
+	}
+}
+
+// adaptive is the state of PipelineAdaptive: how many single-key calls of the Store are in flight. It
+// is allocated on its own and padded, so the counter every call touches shares no cache line with the
+// Store's other counters.
+type adaptive struct {
+	_        [64]byte
+	inflight atomic.Int64
+	_        [56]byte
+}
+
+// direct counts a call in flight and reports whether it takes the direct path (no other call of the
+// Store in flight). Each call counted is ended by leave or abandon.
+func (a *adaptive) direct() bool { return a.inflight.Add(1) == 1 }
+
+// leave ends a call whose commands have all completed. A nil a (PipelineAlways) is a no-op, as for
+// abandon.
+func (a *adaptive) leave() {
+	if a != nil {
+		a.inflight.Add(-1)
+	}
+}
+
+// abandon ends a call whose context ended while its commands were still queued: it stays counted until
+// they complete, so the caller's next calls keep to the auto-pipeliner's ordered stream, behind them,
+// instead of overtaking them on the direct path. The goroutine lives no longer than their batch.
+func (a *adaptive) abandon(futures ...goredis.AutoFuture) {
+	if a == nil {
+		return
+	}
+	go func() {
+		for _, f := range futures {
+			_ = f.Wait()
+		}
+		a.inflight.Add(-1)
+	}()
+}
+
+// do runs one single-key command as Options.Pipeline says: straight to the client (what go-redis' typed
+// methods do), or on the auto-pipeliner. The auto-pipeliner executes a queued command on its own
+// context, so the wait is bounded here instead: when ctx ends first, do returns ctx's error at once
+// while the command may still execute later. Callers read cmd only after a nil or redis.Nil result
+// (both mean it completed); after any other error it may belong to the dispatcher. Both paths run
+// through the client's hooks (the breakers) and within ctx (the call's budget).
 func (s *Store) do(ctx context.Context, cmd goredis.Cmder) error {
 	if s.ap == nil {
 		return s.client.Process(ctx, cmd)
 	}
-	return s.ap.Submit(ctx, cmd).WaitContext(ctx)
+	a := s.adapt
+	if a != nil && a.direct() {
+		err := s.client.Process(ctx, cmd)
+		a.leave()
+		return err
+	}
+	f := s.ap.Submit(ctx, cmd)
+	err := f.WaitContext(ctx)
+	if err != nil && ctxDone(ctx) {
+		a.abandon(f)
+	} else {
+		a.leave()
+	}
+	return err
 }
 
 // setArgs builds SET key value PX|EX ttl [NX] exactly as go-redis' Set and SetNX do: EX for whole
@@ -68,21 +163,57 @@ func setArgs(key string, value []byte, ttl time.Duration, nx bool) []any {
 // getWithTTLAuto queues GET and PTTL back to back on the auto-pipeliner, so they normally share one
 // batch (one round trip); like the plain path's pipeline they are not atomic. Its error is what
 // Pipelined would report (the first command error, redis.Nil for a miss) or, once ctx has ended, ctx's
-// error (never redis.Nil); then neither command may be read, as both may still be in flight.
-func (s *Store) getWithTTLAuto(ctx context.Context, key string) (*goredis.StringCmd, *goredis.DurationCmd, error) {
-	get := goredis.NewStringCmd(ctx, "get", key)
-	pttl := goredis.NewDurationCmd(ctx, time.Millisecond, "pttl", key)
+// error (never redis.Nil); then neither command may be read, as both may still be in flight. In
+// PipelineAdaptive a call with no other in flight sends them as the plain path does, in one pipeline.
+func (s *Store) getWithTTLAuto(ctx context.Context, key string) (get *goredis.StringCmd, pttl *goredis.DurationCmd, err error) {
+	a := s.adapt
+	if a != nil && a.direct() {
+		defer a.leave()
+		_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			get = p.Get(ctx, key)
+			pttl = p.PTTL(ctx, key)
+			return nil
+		})
+		return get, pttl, err
+	}
+	get = goredis.NewStringCmd(ctx, "get", key)
+	pttl = goredis.NewDurationCmd(ctx, time.Millisecond, "pttl", key)
 	getF, pttlF := s.ap.Submit(ctx, get), s.ap.Submit(ctx, pttl)
-	err := getF.WaitContext(ctx)
+	err = getF.WaitContext(ctx)
 	if err != nil && ctxDone(ctx) {
+		a.abandon(getF, pttlF)
 		return nil, nil, ctxErr(ctx)
 	}
 	errTTL := pttlF.WaitContext(ctx)
 	if errTTL != nil && ctxDone(ctx) {
+		a.abandon(pttlF)
 		return nil, nil, ctxErr(ctx)
 	}
+	a.leave()
 	if err == nil {
 		err = errTTL
 	}
 	return get, pttl, err
+}
+
+// setPipeline obtains what mode needs: the client's auto-pipeliner (PipelineAlways, PipelineAdaptive)
+// and the in-flight counter (PipelineAdaptive). Adaptive falls back to the direct path
+// on a client already closed, where every call fails with store.ErrClosed anyway, so that New keeps
+// accepting such a client as it always has; any other refusal is an error.
+func (s *Store) setPipeline(mode PipelineMode) error {
+	if mode == PipelineOff {
+		return nil
+	}
+	ap, err := autoPipeliner(s.client)
+	switch {
+	case err != nil && mode == PipelineAdaptive && errors.Is(err, goredis.ErrClosed):
+		return nil
+	case err != nil:
+		return err
+	}
+	s.ap = ap
+	if mode == PipelineAdaptive {
+		s.adapt = &adaptive{}
+	}
+	return nil
 }

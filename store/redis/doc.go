@@ -46,7 +46,10 @@
 //	delete_batch=500      keys per UNLINK (Options.DeleteBatch)
 //	stats_max_age=1s      how long Stats reuses INFO figures; 0 to always fetch (Options.StatsMaxAge)
 //	sentinel_auth=false   Sentinel URLs only: send the user info to the sentinels too
-//	auto_pipeline=false   batch concurrent single-key calls (Options.AutoPipeline; see Auto-pipelining)
+//	pipeline=adaptive     how single-key calls are sent: adaptive (pipelined only while calls overlap),
+//	                      always or off (Options.Pipeline; see Pipelining)
+//	auto_pipeline=BOOL    older spelling: true is pipeline=always, false is pipeline=off; given with
+//	                      pipeline, the two must agree
 //	call_timeout=D        time budget of one call (Options.CallTimeout; default (1+max_retries) × the
 //	                      longest of dial_timeout, read_timeout, write_timeout: 1s; see Time budget)
 //	breaker_failures=5    consecutive failures that open an endpoint's circuit breaker; 0 turns the
@@ -185,19 +188,48 @@
 // before. It also routes go-redis' lines there; that route is process-wide, so the last SetLogger, of
 // any Store or of the package, wins. Credentials never appear in a record.
 //
-// # Auto-pipelining
+// # Pipelining
 //
-// With Options.AutoPipeline (URL: auto_pipeline=true) the single-key calls (Get, GetWithTTL, Set, Add,
-// TTL, and Delete of one key) go through go-redis' auto-pipeliner, which merges the commands of
-// concurrent callers into shared pipelines on its own connection pool. The other calls are unchanged.
+// The single-key calls (Get, GetWithTTL, Set, Add, TTL, and Delete of one key) can go through go-redis'
+// auto-pipeliner, which merges the commands of concurrent callers into shared pipelines on its own
+// connections; the other calls (GetMany, SetMany, scripts, scans) are unchanged. Options.Pipeline
+// (URL: pipeline=) chooses:
+//
+//   - PipelineOff, the default (pipeline=off, auto_pipeline=false): every call is a plain command, one
+//     round trip each.
+//   - PipelineAdaptive (pipeline=adaptive): a call goes straight to the client when no other single-key call
+//     of the Store is in flight, and through the auto-pipeliner while some are (an atomic count of
+//     the calls in flight decides). A lone caller pays no hand-off between goroutines and keeps
+//     go-redis' plain latency; concurrent callers share batches and get the auto-pipeliner's
+//     throughput. Each call takes one path whole (GetWithTTL's GET and PTTL share it), and neither
+//     path waits for the other, so no caller is held back by the choice.
+//   - PipelineAlways (pipeline=always, Options.AutoPipeline, auto_pipeline=true): every such call is
+//     pipelined, even a lone caller's, which makes it slower.
+//
 // It works on every client type (standalone, Sentinel, Cluster, where batches are split per node).
-// It pays off only under concurrency: with many concurrent callers it multiplies throughput, with a few
-// or one it makes each call slower, because every batch is handed between goroutines. That cost is
-// go-redis' auto-pipeliner's own (used directly it measures the same), not the Store's. The measured
-// figures, and where the break-even lay, are in bench/RESULTS.md in the repository ("Recorded by hand:
-// Redis auto-pipelining").
+// Measured side by side at 1, 8 and 50 goroutines in bench (BenchmarkRedisGetGoroutines): adaptive
+// reached 1.6x rueidis's throughput at 50 goroutines on a 2-core VM. It is not the default, because the
+// chaos suite (internal/chaos) run with it as the default found, with a Cluster master paused, Sets that
+// returned ErrCircuitOpen and were applied all the same: the write-outcome rule of store.Store ("a
+// write refused by the breaker did not land") holds only for PipelineOff. Until that is understood, a
+// pipelined write reported ErrCircuitOpen must be treated like one reported ErrUnavailable: it may
+// have landed.
 //
-// What changes, as go-redis (v9.23, where the API is marked experimental) behaves:
+// Ordering, in the adaptive mode. A caller's calls made one after another stay in order whatever path
+// each takes, because a call returns only once its command has executed: a Set followed by a Get from
+// the same goroutine reads its own write. The exception is a call abandoned when its context ended
+// while its command was still queued on the auto-pipeliner (see Contexts below): it stays counted in
+// flight until the command completes, so the caller's next calls are pipelined too, queued behind it
+// on the ordered stream, rather than overtaking it on the direct path. Calls that overlap in time
+// have no order between them, on any path, as without pipelining.
+//
+// Both paths run through the client's hooks, so the circuit breakers see every command (on the
+// pipelined path, per batch: ProcessPipelineHook, or ProcessHook when a batch has one command), and
+// each call is bounded by its time budget on either path. The adaptive mode obtains the auto-pipeliner
+// in New, as PipelineAlways does; over a client that is already closed it stays on the direct path
+// (every call fails with store.ErrClosed anyway) instead of failing New.
+//
+// What changes for a pipelined call, as go-redis (v9.23, where the API is marked experimental) behaves:
 //
 //   - Contexts. go-redis runs a queued command on its own context and waits for the batch whatever
 //     the caller's context says. The Store waits on the caller's context instead (the deferred face,

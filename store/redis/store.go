@@ -43,14 +43,19 @@ type Options struct {
 	// always current.
 	StatsMaxAge time.Duration
 
-	// AutoPipeline sends the single-key commands (Get, GetWithTTL, Set, Add, TTL, and Delete of one
-	// key) through the client's auto-pipeliner, which batches concurrent callers' commands into shared
-	// pipelines: more throughput under many concurrent callers, slower calls under few (figures in
-	// bench/RESULTS.md). The other calls are unchanged. It uses go-redis'
+	// AutoPipeline (PipelineAlways) sends every single-key command (Get, GetWithTTL, Set, Add, TTL, and
+	// Delete of one key) through the client's auto-pipeliner, which batches concurrent callers'
+	// commands into shared pipelines, even a lone caller's, which it makes slower; PipelineAdaptive
+	// does so only while calls overlap. The other calls are unchanged. It uses go-redis'
 	// experimental deferred face (AsyncAutoPipeline): one instance per client, obtained by New and
 	// shared with any other user of that client. See the package documentation for what changes,
 	// notably: a call whose context ends returns at once, but its command may still execute.
 	AutoPipeline bool
+
+	// Pipeline chooses how the single-key commands are sent (see PipelineMode and the package
+	// documentation, "Pipelining"): PipelineOff by default, PipelineAdaptive, or PipelineAlways (what
+	// AutoPipeline asks for). AutoPipeline means PipelineAlways; with PipelineAdaptive it is an error.
+	Pipeline PipelineMode
 
 	// BreakerFailures is how many consecutive failed calls at one endpoint open its circuit breaker
 	// (default DefaultBreakerFailures; negative: no breakers, and go-redis' own dial back-off stays as
@@ -74,7 +79,8 @@ type Options struct {
 type Store struct {
 	client  goredis.UniversalClient
 	cluster *goredis.ClusterClient // non-nil when client is a Cluster client
-	ap      *goredis.AutoPipeliner // non-nil when Options.AutoPipeline is on; closed with the client
+	ap      *goredis.AutoPipeliner // non-nil unless the Pipeline mode is off; closed with the client
+	adapt   *adaptive              // non-nil in PipelineAdaptive (autopipeline.go)
 	opts    Options
 	owns    bool   // Close closes client
 	desc    string // String(), credentials redacted
@@ -100,10 +106,10 @@ type Store struct {
 // NewFailoverClient) or a *goredis.ClusterClient. It does no I/O. Ownership: the client stays the
 // caller's unless opts.CloseClient is set; the caller must not close it while the Store is in use (calls
 // would then fail with store.ErrClosed). The client's own timeouts and retries apply; see the package
-// documentation for the values cachekit recommends. With opts.AutoPipeline, New also obtains the
-// client's auto-pipeliner (still no I/O), and fails if the client is closed or its
-// AutoPipelineOptions do not suit go-redis' deferred face. A *goredis.Ring is rejected: its shards are
-// independent servers, which SCAN-based DeletePattern cannot cover.
+// documentation for the values cachekit recommends. Unless the mode is PipelineOff, New also
+// obtains the client's auto-pipeliner (still no I/O), and fails if its AutoPipelineOptions do not suit
+// go-redis' deferred face, or, with PipelineAlways, if the client is closed. A *goredis.Ring is
+// rejected: its shards are independent servers, which SCAN-based DeletePattern cannot cover.
 //
 // Unless opts.BreakerFailures is negative, New adds a hook to the client (to each node client of a
 // Cluster, through ClusterClient.OnNewNode: nodes the client created before New get none) that puts the
@@ -151,12 +157,12 @@ func newStore(client goredis.UniversalClient, opts Options, owns bool, desc, end
 	case opts.CallTimeout == 0:
 		s.budget = clientBudget(client)
 	}
-	if opts.AutoPipeline {
-		ap, err := autoPipeliner(client)
-		if err != nil {
-			return nil, err
-		}
-		s.ap = ap
+	mode, err := pipelineMode(opts)
+	if err == nil {
+		err = s.setPipeline(mode)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if opts.BreakerFailures > 0 {
 		s.breakers = newBreakerSet(opts.BreakerFailures, opts.BreakerProbe)

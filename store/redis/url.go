@@ -109,14 +109,15 @@ func parseURL(u *url.URL) (*config, error) {
 		poolSize:     bounded(q, "pool_size", 0, 0, 1<<16),
 	}
 	cfg := &config{opts: Options{
-		ScanCount:    bounded(q, "scan_count", DefaultScanCount, 1, 1<<20),
-		DeleteBatch:  bounded(q, "delete_batch", DefaultDeleteBatch, 1, 1<<20),
-		StatsMaxAge:  q.Duration("stats_max_age", DefaultStatsMaxAge),
-		AutoPipeline: q.Bool("auto_pipeline", false),
+		ScanCount:   bounded(q, "scan_count", DefaultScanCount, 1, 1<<20),
+		DeleteBatch: bounded(q, "delete_batch", DefaultDeleteBatch, 1, 1<<20),
+		StatsMaxAge: q.Duration("stats_max_age", DefaultStatsMaxAge),
+		Pipeline:    pipelineOption(q),
 
 		BreakerFailures: bounded(q, "breaker_failures", DefaultBreakerFailures, 0, 1<<20),
 		BreakerProbe:    positive(q, "breaker_probe", DefaultBreakerProbe),
 	}}
+	cfg.opts.AutoPipeline = cfg.opts.Pipeline == PipelineAlways
 	if cfg.opts.StatsMaxAge == 0 {
 		cfg.opts.StatsMaxAge = -1 // stats_max_age=0 means "always fetch"; Options uses 0 for "default"
 	}
@@ -306,6 +307,35 @@ func (cfg *config) newClient() (client goredis.UniversalClient, err error) {
 	default:
 		return goredis.NewClient(cfg.single), nil
 	}
+}
+
+// pipelineOption reads pipeline=off|adaptive|always (default off) and its older spelling,
+// auto_pipeline=true|false (always|off); given both, they must agree.
+func pipelineOption(q *store.Query) PipelineMode {
+	name := q.String("pipeline", "")
+	mode := PipelineOff
+	switch name {
+	case "", "off":
+	case "adaptive":
+		mode = PipelineAdaptive
+	case "always":
+		mode = PipelineAlways
+	default:
+		q.Fail(fmt.Errorf("%w: option pipeline=%q: want adaptive, always or off", store.ErrInvalidURL, name))
+		return mode
+	}
+	if !q.Has("auto_pipeline") {
+		return mode
+	}
+	auto := q.Bool("auto_pipeline", false)
+	legacy := PipelineOff
+	if auto {
+		legacy = PipelineAlways
+	}
+	if name != "" && legacy != mode {
+		q.Fail(fmt.Errorf("%w: options auto_pipeline=%v and pipeline=%s disagree; give one of them", store.ErrInvalidURL, auto, name))
+	}
+	return legacy
 }
 
 // positive reads a duration option that must be > 0 (0 would mean go-redis' multi-second default).
