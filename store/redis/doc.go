@@ -188,6 +188,19 @@
 // before. It also routes go-redis' lines there; that route is process-wide, so the last SetLogger, of
 // any Store or of the package, wins. Credentials never appear in a record.
 //
+// # Client tracking
+//
+// Track (store.Tracker) arms Redis client tracking in broadcast mode (Redis 6+) on every master. Each
+// master gets a dedicated one-connection RESP2 client derived from the Store's options; its OnConnect
+// runs CLIENT ID and CLIENT TRACKING on REDIRECT <its own id> BCAST PREFIX p... before go-redis
+// subscribes it to __redis__:invalidate, so every reconnect re-arms by itself. Every write, delete,
+// expiry or eviction of a tracked key, by any client, arrives as TrackEvent.Keys; FLUSHALL and FLUSHDB
+// arrive as FlushAll. Any re-arm (a reconnect, a silent connection caught by the ping watchdog, a new
+// Cluster master found by re-reading CLUSTER SLOTS every 500 ms) arrives as Resync. NOLOOP is not used.
+// Behind Sentinel the current master is tracked (Sentinel kills the old master's clients on failover,
+// which forces a re-arm; not tested yet). A refused CLIENT TRACKING wraps store.ErrTrackingUnsupported,
+// and store.ErrDenied for an ACL denial.
+//
 // # Pipelining
 //
 // The single-key calls (Get, GetWithTTL, Set, Add, TTL, and Delete of one key) can go through go-redis'

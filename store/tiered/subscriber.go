@@ -14,12 +14,11 @@ const (
 	subscribeRetryMax = 2 * time.Second
 )
 
-// subscribeLoop keeps a subscription to the invalidation channel and applies what arrives, until ctx
+// subscribeLoop (run by runInvalidation) keeps a subscription to the invalidation channel and applies what arrives, until ctx
 // ends (Close). Whenever a subscription is (re)established after invalidations may have been missed,
 // L1 is flushed. After the first subscription, every drop is reported to the watchers (SubscriptionLost,
 // once per drop) and so is the flushed resubscription that ends it (SubscriptionRestored).
 func (s *Store) subscribeLoop(ctx context.Context) {
-	defer close(s.subDone)
 	first := true
 	down := false // a drop was reported and no subscription was made since
 	wait := subscribeRetryMin

@@ -49,9 +49,21 @@ type Options struct {
 	// before returning; see the package documentation for what that does and does not promise.
 	SyncPublish bool
 
-	// DisableInvalidation turns cross-instance invalidation off even when L2 is a store.Broadcaster: for
-	// a single instance, or when L1MaxTTL alone is an acceptable staleness bound.
+	// DisableInvalidation turns cross-instance invalidation off even when L2 is a store.Broadcaster or a
+	// store.Tracker: for a single instance, or when L1MaxTTL alone is an acceptable staleness bound.
 	DisableInvalidation bool
+
+	// Invalidation picks the coherence path: "" or InvalidationPubSub (published invalidations, the
+	// default), InvalidationAuto (server-assisted tracking when L2 can track, else pub/sub) or
+	// InvalidationTracking (tracking only; New fails when L2 is not a store.Tracker). Any other value
+	// is an error.
+	Invalidation InvalidationMode
+
+	// TrackPrefix is the key prefix tracking watches (Redis BCAST PREFIX), usually the keyspace's
+	// namespace prefix such as "qrl:". "" means every key of L2: correct, but every instance then hears
+	// of every write to the server. Keys outside it are not kept coherent by tracking (only by
+	// L1MaxTTL), so it must cover every key this Store caches. Unused by the pub/sub path.
+	TrackPrefix string
 
 	// L1FailSafe is the L1 fail-safe window, the longest an L1 copy is served past its L1 lifetime, and
 	// then only while L2 fails (see "L1 fail-safe" in the package documentation): every L1 copy is kept
@@ -74,8 +86,12 @@ type Store struct {
 	// l1HitsBase is L1's Stats.Hits when New ran: L1's hits since then are this Store's L1 hits.
 	l1HitsBase int64
 
-	// Invalidation; bc is nil when it is off.
+	// Invalidation; bc is nil when it is off. It is L2 behind a gatedBroadcaster (tracking.go); tracker is
+	// L2 when the tracking path may be used.
 	bc        store.Broadcaster
+	tracker   store.Tracker
+	tracking  atomic.Bool            // the tracking path is in use: writes publish nothing
+	state     atomic.Pointer[string] // InvalidationState
 	id        [idLen]byte
 	pub       *publisher
 	subCancel context.CancelFunc
@@ -102,8 +118,9 @@ func (s *Store) Tiers() []store.Store { return []store.Store{s.l1, s.l2} }
 
 // New returns a Store with l1 in front of l2. The Store owns both: Close closes them. l1 must be used by
 // this Store alone (a flush after a lost subscription empties it entirely); l2 may be shared by any
-// number of instances. New does no I/O: when l2 is a store.Broadcaster, the invalidation subscription is
-// established in the background (see Ready) and retried with backoff while L2 is unreachable.
+// number of instances. New does no I/O: when l2 is a store.Tracker or a store.Broadcaster, tracking or
+// the invalidation subscription (see Options.Invalidation) is established in the background (see
+// Ready) and retried with backoff while L2 is unreachable.
 func New(l1, l2 store.Store, opts Options) (*Store, error) {
 	switch {
 	case l1 == nil || l2 == nil:
@@ -129,27 +146,29 @@ func New(l1, l2 store.Store, opts Options) (*Store, error) {
 	if st, err := l1.Stats(context.Background()); err == nil && st.Hits > 0 {
 		s.l1HitsBase = st.Hits
 	}
-	bc, ok := l2.(store.Broadcaster)
-	if !ok || opts.DisableInvalidation {
+	on, err := s.resolveInvalidation()
+	if err != nil {
+		return nil, err
+	}
+	if !on {
 		close(s.ready)
 		return s, nil
 	}
-	s.bc = bc
 	_, _ = rand.Read(s.id[:]) // crypto/rand.Read never fails (Go 1.24+)
 	timeout := opts.L2Timeout
 	if timeout == 0 {
 		timeout = defaultPublishTimeout
 	}
-	s.pub = newPublisher(bc, opts.Channel, s.id, timeout, &s.c)
+	s.pub = newPublisher(s.bc, opts.Channel, s.id, timeout, &s.c)
 	var ctx context.Context
 	ctx, s.subCancel = context.WithCancel(context.Background())
 	s.subDone = make(chan struct{})
-	go s.subscribeLoop(ctx)
+	go s.runInvalidation(ctx)
 	return s, nil
 }
 
-// Ready waits until cross-instance invalidation is live: the first subscription has been confirmed by
-// L2 (and L1 flushed if it was filled before). It returns nil at once when invalidation is off, and
+// Ready waits until cross-instance invalidation is live: tracking is armed, or the first subscription
+// has been confirmed, by L2 (and L1 flushed if it was filled before). It returns nil at once when invalidation is off, and
 // ctx's error if ctx ends first. Until then the Store works, but L1 entries are guarded only by
 // L1MaxTTL and the flush that follows the confirmation.
 func (s *Store) Ready(ctx context.Context) error {
@@ -161,8 +180,8 @@ func (s *Store) Ready(ctx context.Context) error {
 	}
 }
 
-// Invalidating reports whether cross-instance invalidation is on: L2 is a store.Broadcaster and
-// Options.DisableInvalidation is false.
+// Invalidating reports whether cross-instance invalidation is on: L2 is a store.Tracker or a
+// store.Broadcaster (as Options.Invalidation allows) and Options.DisableInvalidation is false.
 func (s *Store) Invalidating() bool { return s.bc != nil }
 
 // Close stops invalidation (publishing what is queued, bounded by the publish timeout) and closes L1

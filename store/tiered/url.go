@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/cachekit/cachekit/store"
@@ -16,14 +17,15 @@ func init() { store.Register(Scheme, OpenURL) }
 
 // OpenURL opens a Store from a URL
 //
-//	tiered://?l1=<escaped URL>&l2=<escaped URL>&l1_ttl=2s&channel=cachekit:invalidate&l2_timeout=0&sync_publish=false&invalidation=true&l1_fail_safe=0
+//	tiered://?l1=<escaped URL>&l2=<escaped URL>&l1_ttl=2s&channel=cachekit:invalidate&l2_timeout=0&sync_publish=false&invalidation=true&track_prefix=&l1_fail_safe=0
 //
 // l1 and l2 are required and are opened with store.Open, so their backends must be imported (registered).
 // They must be percent-escaped (url.QueryEscape): an unescaped '?' or '=' inside them is an error, and so
 // is any option this opener does not know — which is where the options of an unescaped nested URL end
-// up. l1_ttl, channel, l2_timeout, sync_publish, invalidation and l1_fail_safe map to Options.L1MaxTTL,
-// Channel, L2Timeout, SyncPublish, !DisableInvalidation and L1FailSafe (a duration such as 30s; 0, the
-// default, is off; a negative or unreadable value is an error naming the option). Errors wrap store.ErrInvalidURL and never show a
+// up. l1_ttl, channel, l2_timeout, sync_publish, track_prefix and l1_fail_safe map to Options.L1MaxTTL,
+// Channel, L2Timeout, SyncPublish, TrackPrefix and L1FailSafe (a duration such as 30s; 0, the default,
+// is off; a negative or unreadable value is an error naming the option). invalidation is true (the
+// default: Options.Invalidation ""), false (DisableInvalidation), or a mode: auto, tracking or pubsub. Errors wrap store.ErrInvalidURL and never show a
 // password. The Store owns both nested stores.
 func OpenURL(ctx context.Context, u *url.URL) (store.Store, error) {
 	if err := store.CheckOptionsURL(u, Scheme, "tiered://?l1=...&l2=..."); err != nil {
@@ -35,12 +37,22 @@ func OpenURL(ctx context.Context, u *url.URL) (store.Store, error) {
 	q := store.NewQuery(u.Query())
 	l1URL, l2URL := q.String("l1", ""), q.String("l2", "")
 	opts := Options{
-		L1MaxTTL:            q.Duration("l1_ttl", DefaultL1MaxTTL),
-		Channel:             q.String("channel", DefaultChannel),
-		L2Timeout:           q.Duration("l2_timeout", 0),
-		SyncPublish:         q.Bool("sync_publish", false),
-		DisableInvalidation: !q.Bool("invalidation", true),
-		L1FailSafe:          q.Duration("l1_fail_safe", 0),
+		L1MaxTTL:    q.Duration("l1_ttl", DefaultL1MaxTTL),
+		Channel:     q.String("channel", DefaultChannel),
+		L2Timeout:   q.Duration("l2_timeout", 0),
+		SyncPublish: q.Bool("sync_publish", false),
+		TrackPrefix: q.String("track_prefix", ""),
+		L1FailSafe:  q.Duration("l1_fail_safe", 0),
+	}
+	switch inv := q.String("invalidation", "true"); inv {
+	case string(InvalidationAuto), string(InvalidationTracking), string(InvalidationPubSub):
+		opts.Invalidation = InvalidationMode(inv)
+	default:
+		b, err := strconv.ParseBool(inv)
+		if err != nil {
+			q.Fail(fmt.Errorf("%w: option invalidation=%q; want true, false, auto, tracking or pubsub", store.ErrInvalidURL, inv))
+		}
+		opts.DisableInvalidation = err == nil && !b
 	}
 	switch {
 	case l1URL == "" || l2URL == "":

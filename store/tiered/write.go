@@ -152,11 +152,12 @@ func (s *Store) writeFailed(ctx context.Context, err error, keys ...string) {
 	s.publish(ctx, kindKey, keys...)
 }
 
-// publish queues an invalidation for the other instances (nothing when invalidation is off). With
+// publish queues an invalidation for the other instances (nothing when invalidation is off or the
+// tracking path is in use). With
 // Options.SyncPublish it waits until the publication was attempted or ctx is done; a failed publication
 // is not the write's error: the publisher follows it with a flush broadcast once L2 answers.
 func (s *Store) publish(ctx context.Context, kind entryKind, texts ...string) {
-	if s.pub == nil {
+	if s.pub == nil || s.tracking.Load() { // with tracking the server tells every instance
 		return
 	}
 	done := s.pub.add(kind, texts)
