@@ -141,7 +141,7 @@ func FetchResult[T any](ctx context.Context, c *Cache, key string, ttl time.Dura
 	readCtx, cancel := c.storeShare(ctx)
 	job.readBudget = c.readBudget(ctx)
 	job.readUntil = time.Now().Add(job.readBudget)
-	m, err := c.get(store.WithStaleNote(readCtx, &job.note), "fetch", key, &v)
+	m, err := c.get(store.WithStaleNote(readCtx, &job.note), OpFetch, key, &v)
 	cancel()
 	now := c.now()
 	switch {

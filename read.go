@@ -23,14 +23,15 @@ import (
 // encoding/json already requires.
 func (c *Cache) Get(ctx context.Context, key string, dst any) error {
 	t := c.startTimer()
-	_, err := c.get(ctx, "get", key, dst)
+	_, err := c.get(ctx, OpGet, key, dst)
 	t.stop(OpGet, key)
 	return err
 }
 
 // get is Get that also returns the value's envelope metadata (zero for a plain value). It reports the
 // lookup's outcome to the Observer, except for Fetch, which reports it once it has judged the value.
-func (c *Cache) get(ctx context.Context, op, key string, dst any) (codec.Meta, error) {
+func (c *Cache) get(ctx context.Context, o Op, key string, dst any) (codec.Meta, error) {
+	op := o.String() // names the operation in errors
 	if err := c.check(ctx, op, key); err != nil {
 		return codec.Meta{}, err
 	}
@@ -38,7 +39,7 @@ func (c *Cache) get(ctx context.Context, op, key string, dst any) (codec.Meta, e
 		return codec.Meta{}, opErr(op, key, err)
 	}
 	if c.viewer != nil {
-		return c.getView(ctx, c.viewer, op, key, dst)
+		return c.getView(ctx, c.viewer, o, key, dst)
 	}
 	full, err := c.fullKey(op, key)
 	if err != nil {
@@ -46,19 +47,20 @@ func (c *Cache) get(ctx context.Context, op, key string, dst any) (codec.Meta, e
 	}
 	data, err := c.st.Get(ctx, full)
 	if err != nil {
-		c.storeFailed(op, key, err)
+		c.storeFailed(o, key, err)
 		return codec.Meta{}, err
 	}
 	m, err := decodeInto(c.env, data, dst, full)
 	if err != nil {
 		return codec.Meta{}, c.decodeFailed(ctx, op, key, full, dst, err)
 	}
-	c.hit(op, key)
+	c.hit(o, key)
 	return m, nil
 }
 
 // getView is get through a store.Viewer: no key string, no copy of the value.
-func (c *Cache) getView(ctx context.Context, vw store.Viewer, op, key string, dst any) (codec.Meta, error) {
+func (c *Cache) getView(ctx context.Context, vw store.Viewer, o Op, key string, dst any) (codec.Meta, error) {
+	op := o.String()
 	l, full, err := c.borrowKey(op, key)
 	if err != nil {
 		return codec.Meta{}, err
@@ -66,7 +68,7 @@ func (c *Cache) getView(ctx context.Context, vw store.Viewer, op, key string, ds
 	l.dst, l.env = dst, c.env
 	if err := vw.View(ctx, full, l.view); err != nil {
 		// A store error (l.view never returns one). It may alias l's buffer, so l is not released.
-		c.storeFailed(op, key, err)
+		c.storeFailed(o, key, err)
 		return codec.Meta{}, err
 	}
 	m, derr := l.meta, l.err
@@ -76,31 +78,31 @@ func (c *Cache) getView(ctx context.Context, vw store.Viewer, op, key string, ds
 		return codec.Meta{}, c.decodeFailed(ctx, op, key, full, dst, derr)
 	}
 	l.release()
-	c.hit(op, key)
+	c.hit(o, key)
 	return m, nil
 }
 
-// hit counts a lookup of get that found a value.
-func (c *Cache) hit(op, key string) {
+// hit counts a lookup of get that found a value (Fetch reports its lookups itself, once judged).
+func (c *Cache) hit(o Op, key string) {
 	c.counts.hits.Add(1)
-	if op != "fetch" {
-		c.observe(opOf(op), key, OutcomeHit)
+	if o != OpFetch {
+		c.observe(o, key, OutcomeHit)
 	}
 }
 
 // storeFailed counts a lookup of get whose store call failed: a miss, or an error.
-func (c *Cache) storeFailed(op, key string, err error) {
+func (c *Cache) storeFailed(o Op, key string, err error) {
 	miss := isMiss(err)
 	if miss {
 		c.counts.misses.Add(1)
 	}
-	if op == "fetch" {
+	if o == OpFetch {
 		return
 	}
 	if miss {
-		c.observe(opOf(op), key, OutcomeMiss)
+		c.observe(o, key, OutcomeMiss)
 	} else if !isCallerError(err) {
-		c.observe(opOf(op), key, OutcomeError)
+		c.observe(o, key, OutcomeError)
 	}
 }
 

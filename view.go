@@ -34,7 +34,7 @@ func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 	dc := c.decoded
 	if dc == nil {
 		var v T
-		if _, err := c.get(ctx, "view", key, &v); err != nil {
+		if _, err := c.get(ctx, OpView, key, &v); err != nil {
 			return zero, err
 		}
 		return v, nil
@@ -56,7 +56,7 @@ func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 			return zero, c.decodeFailed(ctx, "view", key, full, &zero, de.err)
 		}
 		// A store error, which may alias l's buffer: l is not released.
-		c.storeFailed("view", key, err)
+		c.storeFailed(OpView, key, err)
 		return zero, err
 	}
 	if f, ok := v.(*sealedForm[T]); ok {
@@ -67,7 +67,7 @@ func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 			return zero, c.decodeFailed(ctx, "view", key, full, &zero, err)
 		}
 		l.release()
-		c.hit("view", key)
+		c.hit(OpView, key)
 		return t, nil
 	}
 	l.release()
@@ -75,7 +75,7 @@ func View[T any](ctx context.Context, c *Cache, key string) (T, error) {
 	if !ok { // only a foreign Decoder equal to ours could cause this; ours is unexported
 		return zero, opErr("view", key, fmt.Errorf("store returned a decoded %T, want %T", v, zero))
 	}
-	c.hit("view", key)
+	c.hit(OpView, key)
 	return t, nil
 }
 

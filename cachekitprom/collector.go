@@ -22,7 +22,10 @@ type Collector struct {
 	closed atomic.Bool
 
 	// kinds maps a kind to its state. Read without locking; replaced whole (copy-on-write) under mu.
-	kinds  atomic.Pointer[map[string]*kindState]
+	kinds atomic.Pointer[map[string]*kindState]
+	// first holds the first few kinds added (the same states as in kinds), scanned before the map: a
+	// bot has a handful of kinds, and comparing a short string to each costs less than hashing it.
+	first  atomic.Pointer[[]*kindState]
 	mu     sync.Mutex
 	nkinds int         // kinds with a label of their own (under mu)
 	full   atomic.Bool // nkinds reached cfg.maxKinds: unknown kinds go to other without locking

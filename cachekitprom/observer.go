@@ -76,6 +76,13 @@ func (c *Collector) Stale(kind string, age time.Duration) {
 // kind returns kind's state: a lock-free map lookup for a known kind; a new kind is added under mu
 // (copy-on-write) while the bound allows, else it is counted as OtherKind without locking.
 func (c *Collector) kind(kind string) *kindState {
+	if first := c.first.Load(); first != nil {
+		for _, ks := range *first {
+			if ks.name == kind {
+				return ks
+			}
+		}
+	}
 	if ks, ok := (*c.kinds.Load())[kind]; ok {
 		return ks
 	}
@@ -84,6 +91,9 @@ func (c *Collector) kind(kind string) *kindState {
 	}
 	return c.addKind(kind)
 }
+
+// firstKinds is how many kinds Collector.first keeps.
+const firstKinds = 8
 
 // addKind adds kind to the map, or returns the OtherKind state once maxKinds kinds are kept.
 func (c *Collector) addKind(kind string) *kindState {
@@ -105,6 +115,14 @@ func (c *Collector) addKind(kind string) *kindState {
 	}
 	m[name] = ks
 	c.kinds.Store(&m)
+	if f := c.first.Load(); f == nil || len(*f) < firstKinds {
+		var list []*kindState
+		if f != nil {
+			list = append(list, *f...)
+		}
+		list = append(list, ks)
+		c.first.Store(&list)
+	}
 	c.nkinds++
 	if c.nkinds >= c.cfg.maxKinds {
 		c.full.Store(true)
