@@ -133,36 +133,13 @@ func TestAdaptiveLoneCallerGoesDirect(t *testing.T) {
 	}
 }
 
-// In the default mode concurrent callers share the auto-pipeliner's batches, and each still reads its
+// In the adaptive mode concurrent callers share the auto-pipeliner's batches, and each still reads its
 // own writes (a caller's Set returns before its Get starts, whichever path each takes).
 func TestAdaptiveConcurrentCallersArePipelined(t *testing.T) {
 	s, _, prefix := standaloneWithCounter(t, Options{Pipeline: PipelineAdaptive})
 	h := &pathHook{}
 	s.Client().AddHook(h)
-	ctx := context.WithValue(context.Background(), callerMark{}, true)
-	var wg sync.WaitGroup
-	errs := make(chan error, 50)
-	for g := range 50 {
-		wg.Go(func() {
-			k := fmt.Sprintf("%sg%d", prefix, g)
-			for i := range 40 {
-				v := fmt.Appendf(nil, "%d-%d", g, i)
-				if err := s.Set(ctx, k, v, time.Minute); err != nil {
-					errs <- err
-					return
-				}
-				if got, err := s.Get(ctx, k); err != nil || !bytes.Equal(got, v) {
-					errs <- fmt.Errorf("Get(%s) right after Set(%q) = %q, %v", k, v, got, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	setThenGetConcurrently(t, s, context.WithValue(context.Background(), callerMark{}, true), prefix, 50, 40)
 	direct, pipelined, maxBatch := h.read()
 	t.Logf("50 callers: %d commands direct, %d pipelined, up to %d in one batch", direct, pipelined, maxBatch)
 	if pipelined == 0 || maxBatch < 2 {

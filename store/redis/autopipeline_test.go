@@ -47,30 +47,7 @@ func TestAutoPipelineBatchesConcurrentCalls(t *testing.T) {
 			s, _, prefix := standaloneWithCounter(t, Options{AutoPipeline: auto})
 			h := &batchHook{}
 			s.Client().AddHook(h)
-			ctx := context.Background()
-			var wg sync.WaitGroup
-			errs := make(chan error, 50)
-			for g := range 50 {
-				wg.Go(func() {
-					k := fmt.Sprintf("%sg%d", prefix, g)
-					for i := range 20 {
-						v := fmt.Appendf(nil, "%d-%d", g, i)
-						if err := s.Set(ctx, k, v, time.Minute); err != nil {
-							errs <- err
-							return
-						}
-						if got, err := s.Get(ctx, k); err != nil || !bytes.Equal(got, v) {
-							errs <- fmt.Errorf("Get(%s) right after Set(%q) = %q, %v", k, v, got, err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Error(err)
-			}
+			setThenGetConcurrently(t, s, context.Background(), prefix, 50, 20)
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			switch {
@@ -352,5 +329,34 @@ func TestAutoPipelineQueueFullIsUnavailable(t *testing.T) {
 	}
 	if ue != nil && ue.Addr != srv.Addr {
 		t.Errorf("UnavailableError names %q, want %s", ue.Addr, srv.Addr)
+	}
+}
+
+// setThenGetConcurrently runs callers goroutines that each Set a key of their own and Get it back,
+// rounds times, and fails t when a Get does not return the Set just made (read-your-writes).
+func setThenGetConcurrently(t *testing.T, s *Store, ctx context.Context, prefix string, callers, rounds int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for g := range callers {
+		wg.Go(func() {
+			k := fmt.Sprintf("%sg%d", prefix, g)
+			for i := range rounds {
+				v := fmt.Appendf(nil, "%d-%d", g, i)
+				if err := s.Set(ctx, k, v, time.Minute); err != nil {
+					errs <- err
+					return
+				}
+				if got, err := s.Get(ctx, k); err != nil || !bytes.Equal(got, v) {
+					errs <- fmt.Errorf("Get(%s) right after Set(%q) = %q, %v", k, v, got, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -41,19 +41,7 @@ func (s *Store) subscribeLoop(ctx context.Context) {
 			continue
 		}
 		wait = subscribeRetryMin
-		s.live.Store(true)
-		// Whatever L1 took in while no subscription was live may have missed its invalidation.
-		if !first || s.dirty.Swap(false) {
-			s.flush()
-		}
-		if down {
-			down = false
-			s.subscriptionRestored()
-		}
-		if first {
-			first = false
-			close(s.ready)
-		}
+		s.wentLive(&first, &down)
 		ended := s.consume(ctx, sub)
 		s.live.Store(false)
 		_ = sub.Close()
@@ -125,4 +113,23 @@ func (s *Store) apply(payload []byte) {
 	}
 	s.c.invReceived.Add(int64(n))
 	s.received(sent, keys, flush)
+}
+
+// wentLive is what both coherence paths (pub/sub and tracking) do once their stream is confirmed:
+// L1 is flushed when the stream was down before, or when L1 took values in while no stream was live
+// (they may have missed their invalidation); a return after a loss is reported; Ready is released the
+// first time.
+func (s *Store) wentLive(first, down *bool) {
+	s.live.Store(true)
+	if !*first || s.dirty.Swap(false) {
+		s.flush()
+	}
+	if *down {
+		*down = false
+		s.subscriptionRestored()
+	}
+	if *first {
+		*first = false
+		close(s.ready)
+	}
 }

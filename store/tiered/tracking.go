@@ -159,18 +159,7 @@ func (s *Store) trackLoop(ctx context.Context) bool {
 		wait = subscribeRetryMin
 		s.tracking.Store(true) // from now on the server tells every instance of this one's writes
 		s.setState(stateTracking)
-		s.live.Store(true)
-		if !first || s.dirty.Swap(false) {
-			s.flush()
-		}
-		if down {
-			down = false
-			s.subscriptionRestored()
-		}
-		if first {
-			first = false
-			close(s.ready)
-		}
+		s.wentLive(&first, &down)
 		ended := s.consumeTracking(ctx, sub)
 		s.live.Store(false)
 		_ = sub.Close()
