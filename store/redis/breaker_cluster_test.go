@@ -116,3 +116,49 @@ func TestClusterBreakerPerNode(t *testing.T) {
 		t.Errorf("watcher saw %s for %s, want %s", got, slept, want)
 	}
 }
+
+// TestClusterRetryRefusedByBreakerIsUnknown: a Cluster write whose first attempt timed out on a master
+// that then tripped its breaker is refused on go-redis' cluster retry. Redis runs that first attempt
+// when it wakes, so the error must say "unknown" (ErrUnavailable), never "not applied"
+// (ErrCircuitOpen) — what the chaos suite found with a Cluster master paused. A write made once the
+// breaker is open is refused before it is sent: ErrCircuitOpen, and it is not applied. On both paths:
+// plain commands and the auto-pipeliner (whose batches the cluster client retries per node).
+func TestClusterRetryRefusedByBreakerIsUnknown(t *testing.T) {
+	cs := redistest.Cluster(t, 3)
+	for _, mode := range []string{"off", "always"} {
+		t.Run(mode, func(t *testing.T) {
+			s := openT(t, cs.URL+"&dial_timeout=100ms&read_timeout=100ms&write_timeout=100ms&max_retries=0&call_timeout=2s&breaker_failures=1&pipeline="+mode)
+			ctx := context.Background()
+			ns := redistest.Namespace(t)
+			keys := keysPerMaster(t, s, ns, cs.Addrs)
+			slept := cs.Addrs[1]
+			late, refused := keys[slept][0], keys[slept][1]
+			t.Cleanup(func() { _, _ = s.Delete(context.Background(), late, refused) })
+			log := watchT(s)
+			// A pooled connection to that master, so the Set below is written before it times out (a
+			// connection dialed during the sleep would time out in its handshake, the Set unsent).
+			if _, err := s.Get(ctx, late); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("Get before the sleep: %v", err)
+			}
+			done := debugSleep(t, slept, time.Second)
+			err := s.Set(ctx, late, []byte("late"), time.Hour)
+			if !errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrCircuitOpen) {
+				t.Errorf("Set timed out, then refused on the retry: %v; want ErrUnavailable without ErrCircuitOpen", err)
+			}
+			// On the auto-pipeliner this Set may instead wait behind the first one's batch, which go-redis
+			// may still be retrying, and time out: unknown then, like the first.
+			errRefused := s.Set(ctx, refused, []byte("refused"), time.Hour)
+			if mode == "off" && !errors.Is(errRefused, store.ErrCircuitOpen) || !errors.Is(errRefused, store.ErrUnavailable) {
+				t.Errorf("Set while the breaker is open: %v; want ErrCircuitOpen", errRefused)
+			}
+			<-done
+			log.waitFor(t, slept, store.BreakerClosed, 3*time.Second)
+			if v, err := s.Get(ctx, late); err != nil || string(v) != "late" {
+				t.Errorf("the timed-out Set after the master woke: %q, %v; want it applied (which is why it is unknown)", v, err)
+			}
+			if v, err := s.Get(ctx, refused); errors.Is(errRefused, store.ErrCircuitOpen) && !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("the refused Set after the master woke: %q, %v; want it not applied", v, err)
+			}
+		})
+	}
+}

@@ -2,10 +2,14 @@ package redis
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/cachekit/cachekit/store"
 )
 
 // breakerHook is the go-redis hook that puts a breaker in front of one client (a single server, the
@@ -31,7 +35,7 @@ func (h breakerHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 		}
 		gen, err := h.b.allow()
 		if err != nil {
-			return err // Client.Process sets it on cmd
+			return refusal(err, cmd) // Client.Process sets it on cmd
 		}
 		err = next(context.WithValue(ctx, nestKey(h), true), cmd)
 		h.b.record(gen, judge(ctx, err), err)
@@ -48,7 +52,7 @@ func (h breakerHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) gored
 		gen, err := h.b.allow()
 		if err != nil {
 			for _, c := range cmds {
-				c.SetErr(err)
+				c.SetErr(refusal(err, c))
 			}
 			return err
 		}
@@ -56,6 +60,32 @@ func (h breakerHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) gored
 		h.b.record(gen, judge(ctx, err), err)
 		return err
 	}
+}
+
+// refusal is the error of a command the breaker refused: open, the breaker's *CircuitOpenError ("not
+// sent, not applied"), unless cmd is being retried after an attempt whose outcome is unknown. Only the
+// Cluster client retries through a node's hooks (a single client retries inside them): a command whose
+// first attempt timed out on a master that then tripped its breaker is refused on the retry, yet Redis
+// may have run the first attempt, or may run it when it resumes. Such a command gets an
+// *UnavailableError instead, which says its outcome is unknown. go-redis leaves the failed attempt's
+// error on the command, which is how the retry is told apart from a first attempt.
+func refusal(open error, cmd goredis.Cmder) error {
+	prior := cmd.Err()
+	if prior == nil || errors.Is(prior, goredis.Nil) || errors.Is(prior, store.ErrCircuitOpen) || isReply(prior) || isDialError(prior) {
+		return open // never sent, or answered: nothing of it can land later
+	}
+	var coe *CircuitOpenError
+	addr := ""
+	if errors.As(open, &coe) {
+		addr = coe.Endpoint
+	}
+	return &UnavailableError{Addr: addr, Cause: fmt.Errorf("%v; an earlier attempt (%v) may have been applied", open, causeText(prior))}
+}
+
+// isDialError reports whether err is a failed dial: the command never left this process.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // DialHook works around go-redis' own dial breaker. In v9.23 a pool that has seen PoolSize failed dials

@@ -105,6 +105,11 @@ func (s *Store) classify(ctx context.Context, err error) error {
 		var coe *CircuitOpenError
 		errors.As(err, &coe)
 		return coe
+	case errors.As(err, new(*UnavailableError)):
+		// The breaker refused a retry whose earlier attempt may have run (see refusal).
+		var ue *UnavailableError
+		errors.As(err, &ue)
+		return ue
 	case goredis.IsOOMError(err):
 		// maxmemory reached under noeviction: the write was refused, the closest sentinel is ErrNotStored.
 		return fmt.Errorf("%w: %s", store.ErrNotStored, causeText(err))
