@@ -9,6 +9,7 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/cachekit/cachekit/store"
 )
@@ -44,10 +45,9 @@ type nodeTracker struct {
 func trackingOptions(base *goredis.Options, addr string, prefixes []string) *goredis.Options {
 	o := new(goredis.Options)
 	*o = *base // Options holds no lock; its one pointer NewClient writes through is copied below
-	if base.MaintNotificationsConfig != nil {
-		mc := *base.MaintNotificationsConfig
-		o.MaintNotificationsConfig = &mc
-	}
+	// Not a copy of base's: go-redis writes its Mode (under a lock of its client) while a connection
+	// is set up. The tracking client speaks RESP2, which carries no maintenance notifications.
+	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	// Client-side caching would refuse a user's CLIENT TRACKING; the connection-pool limiter and the
 	// auto-pipeliner belong to the Store's client.
 	o.ClientSideCacheConfig, o.ClientSideCache, o.Limiter, o.AutoPipelineOptions = nil, nil, nil, nil
