@@ -20,8 +20,8 @@ var goroutineCounts = []int{1, 8, 50}
 // b.RunParallel's multiple of GOMAXPROCS), sharing b.N through an atomic counter; ns/op is wall time
 // over all operations, the inverse of throughput. Every client has a go-redis client (and pool) of its
 // own: raw-goredis (Client.Get, default pool), goredis-autopipeline (Client.AutoPipeline, the blocking
-// face with its defaults), rueidis (its defaults: auto-pipelining), cachekit-default (rstore.New with
-// zero Options: PipelineOff, the plain path), cachekit-adaptive (PipelineAdaptive, pipeline=adaptive)
+// face with its defaults), rueidis (its defaults: auto-pipelining), cachekit (rstore.New with zero
+// Options: the default, PipelineAdaptive), cachekit-off (PipelineOff, pipeline=off, the plain path)
 // and cachekit-always (PipelineAlways, auto_pipeline=true).
 func BenchmarkRedisGetGoroutines(b *testing.B) {
 	keys := fullKeys("ticker", redisKeys)
@@ -45,7 +45,7 @@ func BenchmarkRedisGetGoroutines(b *testing.B) {
 		return s
 	}
 	def := store(rstore.Options{})
-	adaptive := store(rstore.Options{Pipeline: rstore.PipelineAdaptive})
+	off := store(rstore.Options{Pipeline: rstore.PipelineOff})
 	always := store(rstore.Options{Pipeline: rstore.PipelineAlways})
 
 	clients := []struct {
@@ -55,13 +55,13 @@ func BenchmarkRedisGetGoroutines(b *testing.B) {
 		{"raw-goredis", func(k string) ([]byte, error) { return raw.Get(ctx, k).Bytes() }},
 		{"goredis-autopipeline", func(k string) ([]byte, error) { return ap.Get(ctx, k).Bytes() }},
 		{"rueidis", func(k string) ([]byte, error) { return rc.Do(ctx, rc.B().Get().Key(k).Build()).AsBytes() }},
-		{"cachekit-default", func(k string) ([]byte, error) { return def.Get(ctx, k) }},
-		{"cachekit-adaptive", func(k string) ([]byte, error) { return adaptive.Get(ctx, k) }},
+		{"cachekit", func(k string) ([]byte, error) { return def.Get(ctx, k) }},
+		{"cachekit-off", func(k string) ([]byte, error) { return off.Get(ctx, k) }},
 		{"cachekit-always", func(k string) ([]byte, error) { return always.Get(ctx, k) }},
 	}
 	for _, n := range goroutineCounts {
 		for _, c := range clients {
-			b.Run(fmt.Sprintf("goroutines=%d/client=%s", n, c.name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("goroutines=%d/impl=%s", n, c.name), func(b *testing.B) {
 				getsFromGoroutines(b, n, keys, c.get)
 			})
 		}

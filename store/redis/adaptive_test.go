@@ -239,7 +239,7 @@ func TestPipelineURLOption(t *testing.T) {
 		query string
 		want  PipelineMode
 	}{
-		{"", PipelineOff},
+		{"", PipelineAdaptive},
 		{"pipeline=adaptive", PipelineAdaptive},
 		{"pipeline=always", PipelineAlways},
 		{"pipeline=off", PipelineOff},
@@ -268,8 +268,8 @@ func TestPipelineURLOption(t *testing.T) {
 	}
 }
 
-// New rejects a mode that does not exist and AutoPipeline with PipelineAdaptive; zero Options mean the
-// plain path; the adaptive mode accepts a closed client (its calls fail with ErrClosed), as New always
+// New rejects a mode that does not exist and AutoPipeline with PipelineOff; zero Options mean the
+// adaptive mode, PipelineOff the plain path; the adaptive mode accepts a closed client (its calls fail with ErrClosed), as New always
 // has.
 func TestPipelineOptionsNew(t *testing.T) {
 	srv := redistest.Standalone(t)
@@ -278,15 +278,21 @@ func TestPipelineOptionsNew(t *testing.T) {
 	if _, err := New(client, Options{Pipeline: PipelineAlways + 1}); err == nil || !strings.Contains(err.Error(), "Pipeline") {
 		t.Errorf("New with an unknown Pipeline mode: %v, want an error naming Pipeline", err)
 	}
-	if _, err := New(client, Options{AutoPipeline: true, Pipeline: PipelineAdaptive}); err == nil || !strings.Contains(err.Error(), "disagree") {
-		t.Errorf("New with AutoPipeline and PipelineAdaptive: %v, want an error saying they disagree", err)
+	if _, err := New(client, Options{AutoPipeline: true, Pipeline: PipelineOff}); err == nil || !strings.Contains(err.Error(), "disagree") {
+		t.Errorf("New with AutoPipeline and PipelineOff: %v, want an error saying they disagree", err)
+	}
+	if s, err := New(client, Options{AutoPipeline: true}); err != nil || s.ap == nil || s.adapt != nil {
+		t.Errorf("New with AutoPipeline: %v; want PipelineAlways", err)
 	}
 	s, err := New(client, Options{Pipeline: PipelineAdaptive})
 	if err != nil || s.adapt == nil || s.ap == nil {
 		t.Fatalf("New with PipelineAdaptive: %v (adaptive state %v); want the adaptive mode", err, s != nil && s.adapt != nil)
 	}
-	if s, err := New(client, Options{}); err != nil || s.ap != nil || s.adapt != nil {
-		t.Errorf("New with zero Options: %v; want the plain path, no auto-pipeliner", err)
+	if s, err := New(client, Options{}); err != nil || s.ap == nil || s.adapt == nil {
+		t.Errorf("New with zero Options: %v; want the adaptive mode (the default)", err)
+	}
+	if s, err := New(client, Options{Pipeline: PipelineOff}); err != nil || s.ap != nil || s.adapt != nil {
+		t.Errorf("New with PipelineOff: %v; want the plain path, no auto-pipeliner", err)
 	}
 
 	closed := goredis.NewClient(&goredis.Options{Addr: srv.Addr})

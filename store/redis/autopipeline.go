@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,13 +41,14 @@ func autoPipeliner(client goredis.UniversalClient) (*goredis.AutoPipeliner, erro
 type PipelineMode int
 
 const (
-	// PipelineOff (the default) sends every command straight to the client, one round trip per command.
-	PipelineOff PipelineMode = iota
-	// PipelineAdaptive sends a command straight to the client while no other command of the Store is
-	// in flight, and through the client's auto-pipeliner while some are: a lone caller pays no hand-off
-	// between goroutines, concurrent callers share pipelines. Not the default yet: see the package
-	// documentation, "Pipelining", for what the chaos suite found on Cluster.
-	PipelineAdaptive
+	// PipelineAdaptive, the default (the zero value), sends a command straight to the client while no
+	// other command of the Store is in flight, and through the client's auto-pipeliner while some are:
+	// a lone caller pays no hand-off between goroutines, concurrent callers share pipelines. While an
+	// endpoint is failing (a breaker open or half-open) commands go straight to the client, as with
+	// PipelineOff. See the package documentation, "Pipelining".
+	PipelineAdaptive PipelineMode = iota
+	// PipelineOff sends every command straight to the client, one round trip per command.
+	PipelineOff
 	// PipelineAlways sends every single-key command through the auto-pipeliner (Options.AutoPipeline).
 	PipelineAlways
 )
@@ -67,10 +69,10 @@ func (m PipelineMode) String() string {
 // pipelineMode resolves Options.Pipeline and Options.AutoPipeline, which must not disagree.
 func pipelineMode(opts Options) (PipelineMode, error) {
 	switch m := opts.Pipeline; {
-	case m < PipelineOff || m > PipelineAlways:
+	case m < PipelineAdaptive || m > PipelineAlways:
 		return 0, fmt.Errorf("redis: unknown Pipeline mode %d", int(m))
-	case opts.AutoPipeline && m == PipelineAdaptive:
-		return 0, errors.New("redis: AutoPipeline (always) and Pipeline=adaptive disagree; set one of them")
+	case opts.AutoPipeline && m == PipelineOff:
+		return 0, errors.New("redis: AutoPipeline (always) and Pipeline=PipelineOff disagree; set one of them")
 	case opts.AutoPipeline:
 		return PipelineAlways, nil
 	default:
@@ -78,18 +80,45 @@ func pipelineMode(opts Options) (PipelineMode, error) {
 	}
 }
 
-// adaptive is the state of PipelineAdaptive: how many single-key calls of the Store are in flight. It
-// is allocated on its own and padded, so the counter every call touches shares no cache line with the
-// Store's other counters.
+// adaptive is the state of PipelineAdaptive: how many single-key calls of the Store are in flight, and
+// which keys have a write abandoned on the auto-pipeliner. The counter every call touches is padded, so
+// it shares no cache line with the Store's other fields.
 type adaptive struct {
 	_        [64]byte
 	inflight atomic.Int64
 	_        [56]byte
+
+	// Writes abandoned while queued (see abandon), by key: a later call of that key must queue behind
+	// them, whatever the breakers say. queuedWrites is their count, so the common case takes no lock.
+	queuedWrites atomic.Int64
+	mu           sync.Mutex
+	queued       map[string]int
 }
 
-// direct counts a call in flight and reports whether it takes the direct path (no other call of the
-// Store in flight). Each call counted is ended by leave or abandon.
-func (a *adaptive) direct() bool { return a.inflight.Add(1) == 1 }
+// enter counts a call in flight and reports whether it takes the direct path: when no other call of
+// the Store is in flight, and also while some endpoint is failing (bs.troubled: a breaker is open or
+// half-open). Queued behind a batch that cannot complete, a call would wait out its whole budget
+// before anyone looks at the breaker; sent directly, an open breaker refuses it at once, and every
+// call gets its own connection and timeout, as with PipelineOff. The exception is a key with a write
+// abandoned on the auto-pipeliner: its calls keep to that ordered stream, behind it. Each call counted
+// is ended by leave or abandon.
+func (a *adaptive) enter(bs *breakerSet, cmd goredis.Cmder) bool {
+	if a.inflight.Add(1) == 1 {
+		return true
+	}
+	return bs.troubled() && !a.writeQueued(cmd)
+}
+
+// writeQueued reports whether cmd's key has an abandoned write still queued.
+func (a *adaptive) writeQueued(cmd goredis.Cmder) bool {
+	if a.queuedWrites.Load() == 0 {
+		return false
+	}
+	key, ok := cmdKey(cmd)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return !ok || a.queued[key] > 0
+}
 
 // leave ends a call whose commands have all completed. A nil a (PipelineAlways) is a no-op, as for
 // abandon.
@@ -101,17 +130,80 @@ func (a *adaptive) leave() {
 
 // abandon ends a call whose context ended while its commands were still queued: it stays counted until
 // they complete, so the caller's next calls keep to the auto-pipeliner's ordered stream, behind them,
-// instead of overtaking them on the direct path. The goroutine lives no longer than their batch.
-func (a *adaptive) abandon(futures ...goredis.AutoFuture) {
+// instead of overtaking them on the direct path; a write also marks its key for enter. The goroutine
+// lives no longer than their batch.
+func (a *adaptive) abandon(write goredis.Cmder, futures ...goredis.AutoFuture) {
 	if a == nil {
 		return
+	}
+	key, marked := "", false
+	if write != nil {
+		key, marked = cmdKey(write)
+	}
+	if marked {
+		a.mu.Lock()
+		if a.queued == nil {
+			a.queued = map[string]int{}
+		}
+		a.queued[key]++
+		a.mu.Unlock()
+		a.queuedWrites.Add(1)
 	}
 	go func() {
 		for _, f := range futures {
 			_ = f.Wait()
 		}
+		if marked {
+			a.mu.Lock()
+			if a.queued[key]--; a.queued[key] <= 0 {
+				delete(a.queued, key)
+			}
+			a.mu.Unlock()
+			a.queuedWrites.Add(-1)
+		}
 		a.inflight.Add(-1)
 	}()
+}
+
+// queuedTimeout reports a pipelined call that ran out of its budget (not one cancelled by its caller)
+// to the breaker of the endpoint its key lives on (see breakerSet.queuedTimeout).
+func (s *Store) queuedTimeout(ctx context.Context, cmd goredis.Cmder) {
+	if s.breakers == nil || errors.Is(ctx.Err(), context.Canceled) {
+		return
+	}
+	addr := ""
+	if s.cluster != nil {
+		key, ok := cmdKey(cmd)
+		if !ok {
+			return
+		}
+		node, err := s.cluster.MasterForKey(context.WithoutCancel(ctx), key)
+		if err != nil {
+			return
+		}
+		addr = node.Options().Addr
+	}
+	s.breakers.queuedTimeout(addr, &UnavailableError{Addr: addr, Cause: fmt.Errorf("queued on the auto-pipeliner: %w", context.DeadlineExceeded)})
+}
+
+// cmdKey returns the key of a single-key command (its first argument).
+func cmdKey(cmd goredis.Cmder) (string, bool) {
+	args := cmd.Args()
+	if len(args) < 2 {
+		return "", false
+	}
+	key, ok := args[1].(string)
+	return key, ok
+}
+
+// isWrite reports whether cmd is one of the single-key writes sent through do (SET, with or without NX,
+// and UNLINK).
+func isWrite(cmd goredis.Cmder) bool {
+	switch cmd.Name() {
+	case "set", "unlink", "del":
+		return true
+	}
+	return false
 }
 
 // do runs one single-key command as Options.Pipeline says: straight to the client (what go-redis' typed
@@ -125,7 +217,7 @@ func (s *Store) do(ctx context.Context, cmd goredis.Cmder) error {
 		return s.client.Process(ctx, cmd)
 	}
 	a := s.adapt
-	if a != nil && a.direct() {
+	if a != nil && a.enter(s.breakers, cmd) {
 		err := s.client.Process(ctx, cmd)
 		a.leave()
 		return err
@@ -133,7 +225,12 @@ func (s *Store) do(ctx context.Context, cmd goredis.Cmder) error {
 	f := s.ap.Submit(ctx, cmd)
 	err := f.WaitContext(ctx)
 	if err != nil && ctxDone(ctx) {
-		a.abandon(f)
+		s.queuedTimeout(ctx, cmd)
+		var write goredis.Cmder
+		if isWrite(cmd) {
+			write = cmd
+		}
+		a.abandon(write, f)
 	} else {
 		a.leave()
 	}
@@ -166,27 +263,28 @@ func setArgs(key string, value []byte, ttl time.Duration, nx bool) []any {
 // error (never redis.Nil); then neither command may be read, as both may still be in flight. In
 // PipelineAdaptive a call with no other in flight sends them as the plain path does, in one pipeline.
 func (s *Store) getWithTTLAuto(ctx context.Context, key string) (get *goredis.StringCmd, pttl *goredis.DurationCmd, err error) {
+	get = goredis.NewStringCmd(ctx, "get", key)
+	pttl = goredis.NewDurationCmd(ctx, time.Millisecond, "pttl", key)
 	a := s.adapt
-	if a != nil && a.direct() {
+	if a != nil && a.enter(s.breakers, get) {
 		defer a.leave()
 		_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-			get = p.Get(ctx, key)
-			pttl = p.PTTL(ctx, key)
+			_ = p.Process(ctx, get)
+			_ = p.Process(ctx, pttl)
 			return nil
 		})
 		return get, pttl, err
 	}
-	get = goredis.NewStringCmd(ctx, "get", key)
-	pttl = goredis.NewDurationCmd(ctx, time.Millisecond, "pttl", key)
 	getF, pttlF := s.ap.Submit(ctx, get), s.ap.Submit(ctx, pttl)
 	err = getF.WaitContext(ctx)
 	if err != nil && ctxDone(ctx) {
-		a.abandon(getF, pttlF)
+		s.queuedTimeout(ctx, get)
+		a.abandon(nil, getF, pttlF)
 		return nil, nil, ctxErr(ctx)
 	}
 	errTTL := pttlF.WaitContext(ctx)
 	if errTTL != nil && ctxDone(ctx) {
-		a.abandon(pttlF)
+		a.abandon(nil, pttlF)
 		return nil, nil, ctxErr(ctx)
 	}
 	a.leave()

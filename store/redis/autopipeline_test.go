@@ -44,7 +44,11 @@ func (h *batchHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredi
 func TestAutoPipelineBatchesConcurrentCalls(t *testing.T) {
 	for _, auto := range []bool{false, true} {
 		t.Run(fmt.Sprintf("AutoPipeline=%v", auto), func(t *testing.T) {
-			s, _, prefix := standaloneWithCounter(t, Options{AutoPipeline: auto})
+			opts := Options{AutoPipeline: auto}
+			if !auto {
+				opts.Pipeline = PipelineOff
+			}
+			s, _, prefix := standaloneWithCounter(t, opts)
 			h := &batchHook{}
 			s.Client().AddHook(h)
 			setThenGetConcurrently(t, s, context.Background(), prefix, 50, 20)

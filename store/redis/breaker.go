@@ -176,6 +176,12 @@ func (b *breaker) transition(from, to store.BreakerState, cause error) bool {
 	if !b.state.CompareAndSwap(int32(from), int32(to)) {
 		return false
 	}
+	switch {
+	case from == store.BreakerClosed:
+		b.set.notClosed.Add(1)
+	case to == store.BreakerClosed:
+		b.set.notClosed.Add(-1)
+	}
 	now := time.Now()
 	b.since = now
 	b.fails.Store(0)

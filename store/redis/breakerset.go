@@ -21,7 +21,8 @@ type breakerSet struct {
 	ctx      context.Context // cancelled by close: ends probes and the dispatcher
 	cancel   context.CancelFunc
 
-	off atomic.Bool // set by close: the hooks, which stay on a caller's client, let everything through
+	off       atomic.Bool  // set by close: the hooks, which stay on a caller's client, let everything through
+	notClosed atomic.Int32 // breakers open or half-open (see troubled)
 
 	mu       sync.Mutex
 	closed   bool
@@ -166,4 +167,31 @@ func (bs *breakerSet) close() {
 	bs.off.Store(true)
 	bs.cancel()
 	bs.running.Wait()
+}
+
+// troubled reports whether any breaker of the set is open or half-open: some endpoint is failing. It is
+// one atomic load, so the adaptive pipelining mode can ask it on every call (nil: no breakers).
+func (bs *breakerSet) troubled() bool { return bs != nil && bs.notClosed.Load() > 0 }
+
+// queuedTimeout tells the breaker of addr ("" on a single-endpoint Store) that a call queued on the
+// auto-pipeliner ran out of its budget. The hook sees a pipelined batch once, on the auto-pipeliner's
+// own context, and a hung batch only after the read timeout: without this, a hung endpoint would open
+// its breaker one batch at a time while every queued call waits out its budget (Fetch's 100 ms), where
+// the direct path counts each call that ran out of time. Only a closed breaker counts it: in half-open
+// the probe and real calls decide, and a call that began before an opening tells nothing new.
+func (bs *breakerSet) queuedTimeout(addr string, cause error) {
+	if bs == nil {
+		return
+	}
+	bs.mu.Lock()
+	var b *breaker
+	if addr == "" && len(bs.list) == 1 {
+		b = bs.list[0]
+	} else {
+		b = bs.byAddr[addr]
+	}
+	bs.mu.Unlock()
+	if b != nil && store.BreakerState(b.state.Load()) == store.BreakerClosed {
+		b.record(b.gen.Load(), failure, cause)
+	}
 }

@@ -208,32 +208,41 @@
 // connections; the other calls (GetMany, SetMany, scripts, scans) are unchanged. Options.Pipeline
 // (URL: pipeline=) chooses:
 //
-//   - PipelineOff, the default (pipeline=off, auto_pipeline=false): every call is a plain command, one
-//     round trip each.
-//   - PipelineAdaptive (pipeline=adaptive): a call goes straight to the client when no other single-key call
-//     of the Store is in flight, and through the auto-pipeliner while some are (an atomic count of
-//     the calls in flight decides). A lone caller pays no hand-off between goroutines and keeps
-//     go-redis' plain latency; concurrent callers share batches and get the auto-pipeliner's
-//     throughput. Each call takes one path whole (GetWithTTL's GET and PTTL share it), and neither
-//     path waits for the other, so no caller is held back by the choice.
+//   - PipelineAdaptive, the default (pipeline=adaptive, or no option): a call goes straight to the
+//     client when no other single-key call of the Store is in flight, and through the auto-pipeliner
+//     while some are (an atomic count of the calls in flight decides). A lone caller pays no hand-off
+//     between goroutines and keeps go-redis' plain latency; concurrent callers share batches and get
+//     the auto-pipeliner's throughput. Each call takes one path whole (GetWithTTL's GET and PTTL share
+//     it), and neither path waits for the other, so no caller is held back by the choice. While any
+//     breaker of the Store is open or half-open, calls go straight to the client (except calls of a key
+//     with an abandoned write still queued, see Ordering): queued behind a batch that cannot
+//     complete, a call would wait out its whole budget before any breaker is asked, while sent
+//     directly it is refused at once, as with PipelineOff. A queued call that runs out of its budget
+//     counts as a failure of its endpoint's breaker, as a direct call does, so a hung server opens it
+//     as fast (about 0.1 s in the chaos suite's pause, against 2.1 s when only batches counted).
+//   - PipelineOff (pipeline=off, auto_pipeline=false): every call is a plain command, one round trip
+//     each.
 //   - PipelineAlways (pipeline=always, Options.AutoPipeline, auto_pipeline=true): every such call is
 //     pipelined, even a lone caller's, which makes it slower.
 //
 // It works on every client type (standalone, Sentinel, Cluster, where batches are split per node).
-// Measured side by side at 1, 8 and 50 goroutines in bench (BenchmarkRedisGetGoroutines): adaptive
-// reached 1.6x rueidis's throughput at 50 goroutines on a 2-core VM. It is not the default, because the
-// chaos suite (internal/chaos) run with it as the default found, with a Cluster master paused, Sets that
-// returned ErrCircuitOpen and were applied all the same: the write-outcome rule of store.Store ("a
-// write refused by the breaker did not land") holds only for PipelineOff. Until that is understood, a
-// pipelined write reported ErrCircuitOpen must be treated like one reported ErrUnavailable: it may
-// have landed.
+// Measured side by side at 1, 8 and 50 goroutines in bench (BenchmarkRedisGetGoroutines; figures in
+// bench/RESULTS.md). The chaos suite (internal/chaos) runs on the default.
+//
+// A write the breaker refused was not applied (store.ErrCircuitOpen) on every mode, retries
+// included: go-redis' Cluster client retries a command (and a pipelined batch) through the node's
+// hooks, so a Set whose first attempt timed out on a paused master can be refused on the retry
+// although Redis runs the first attempt when it resumes. Such a refusal is reported as an
+// *UnavailableError (outcome unknown), never as ErrCircuitOpen (found by the chaos suite, which then
+// read back values written by Sets reported ErrCircuitOpen).
 //
 // Ordering, in the adaptive mode. A caller's calls made one after another stay in order whatever path
 // each takes, because a call returns only once its command has executed: a Set followed by a Get from
 // the same goroutine reads its own write. The exception is a call abandoned when its context ended
 // while its command was still queued on the auto-pipeliner (see Contexts below): it stays counted in
 // flight until the command completes, so the caller's next calls are pipelined too, queued behind it
-// on the ordered stream, rather than overtaking it on the direct path. Calls that overlap in time
+// on the ordered stream, rather than overtaking it on the direct path; an abandoned write also keeps
+// later calls of its key on that stream while a breaker is open. Calls that overlap in time
 // have no order between them, on any path, as without pipelining.
 //
 // Both paths run through the client's hooks, so the circuit breakers see every command (on the

@@ -53,8 +53,9 @@ type Options struct {
 	AutoPipeline bool
 
 	// Pipeline chooses how the single-key commands are sent (see PipelineMode and the package
-	// documentation, "Pipelining"): PipelineOff by default, PipelineAdaptive, or PipelineAlways (what
-	// AutoPipeline asks for). AutoPipeline means PipelineAlways; with PipelineAdaptive it is an error.
+	// documentation, "Pipelining"): PipelineAdaptive by default (the zero value), PipelineOff, or
+	// PipelineAlways (what AutoPipeline asks for). AutoPipeline means PipelineAlways; with PipelineOff
+	// it is an error.
 	Pipeline PipelineMode
 
 	// BreakerFailures is how many consecutive failed calls at one endpoint open its circuit breaker

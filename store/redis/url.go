@@ -309,15 +309,15 @@ func (cfg *config) newClient() (client goredis.UniversalClient, err error) {
 	}
 }
 
-// pipelineOption reads pipeline=off|adaptive|always (default off) and its older spelling,
+// pipelineOption reads pipeline=off|adaptive|always (default adaptive) and its older spelling,
 // auto_pipeline=true|false (always|off); given both, they must agree.
 func pipelineOption(q *store.Query) PipelineMode {
 	name := q.String("pipeline", "")
-	mode := PipelineOff
+	mode := PipelineAdaptive
 	switch name {
-	case "", "off":
-	case "adaptive":
-		mode = PipelineAdaptive
+	case "", "adaptive":
+	case "off":
+		mode = PipelineOff
 	case "always":
 		mode = PipelineAlways
 	default:

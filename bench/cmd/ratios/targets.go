@@ -61,8 +61,11 @@ var targets = []target{
 	{"codec: no extra allocation (msgpack decode)", "CodecDecode/codec=msgpack", "cachekit", "raw", allocsExtra, 0},
 	{"typed hot Get ≥ 4x faster than go-redis/cache local hit", "TypedHotGet", "cachekit", "gorediscache", timeAtMost, 0.25},
 	{"typed hot Get faster than rueidis client-side cache hit", "TypedHotGet", "cachekit", "rueidis", timeBelow, 1},
-	{"concurrent redis Get (50 goroutines) ≥ 0.9x rueidis auto-pipelining throughput (default pool)", "RedisGetConcurrent50", "cachekit", "rueidis", throughputAtLeast, 0.9},
-	{"concurrent redis Get (50 goroutines) ≥ 0.9x rueidis auto-pipelining throughput (auto_pipeline=true)", "RedisGetConcurrent50", "cachekit-autopipeline", "rueidis", throughputAtLeast, 0.9},
+	// Issue 14: one default that serves a lone caller and 50 concurrent callers (PipelineAdaptive).
+	{"redis Get, 1 goroutine, default config ≤ 1.05x raw go-redis Get", "RedisGetGoroutines/goroutines=1", "cachekit", "raw-goredis", timeAtMost, 1.05},
+	{"redis Get, 8 goroutines, default config ≥ raw go-redis throughput", "RedisGetGoroutines/goroutines=8", "cachekit", "raw-goredis", throughputAtLeast, 1},
+	{"redis Get, 50 goroutines, default config ≥ rueidis throughput", "RedisGetGoroutines/goroutines=50", "cachekit", "rueidis", throughputAtLeast, 1},
+	{"redis Get, 50 goroutines, default config ≥ go-redis auto-pipeline throughput", "RedisGetGoroutines/goroutines=50", "cachekit", "goredis-autopipeline", throughputAtLeast, 1},
 	{"ClearSymbol ≤ 1.5x hand-written SCAN+UNLINK (standalone)", "ClearSymbol/topology=standalone", "cachekit", "raw", timeAtMost, 1.5},
 	{"ClearSymbol ≤ 1.5x hand-written SCAN+UNLINK (Cluster)", "ClearSymbol/topology=cluster", "cachekit", "raw", timeAtMost, 1.5},
 
