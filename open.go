@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cachekit/cachekit/codec"
+	"github.com/cachekit/cachekit/keyspace"
 	"github.com/cachekit/cachekit/store"
 )
 
@@ -24,7 +25,9 @@ import (
 // that disagree are an error naming both. Every other query option belongs to the store, which receives
 // it exactly as written and rejects unknown ones with ErrInvalidURL. Encryption keys are never taken
 // from a URL (URLs are logged and shown): an encryption_keys option is an error that does not repeat
-// its value; use CACHEKIT_ENCRYPTION_KEYS or WithEncryptionKeys.
+// its value; use CACHEKIT_ENCRYPTION_KEYS or WithEncryptionKeys. A tiered:// URL without a
+// track_prefix option gets the Cache's keyspace prefix (e.g. track_prefix=qrl:v1:), so that its
+// server-assisted invalidation watches only this Cache's keys.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
 	storeURL, urlOpts, err := splitCacheOptions(rawURL, "URL option ")
 	if err != nil {
@@ -39,6 +42,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
 	if err := probe.checkSealing(); err != nil {
 		return nil, err
 	}
+	if ks, err := keyspace.New(probe.namespace, probe.version); err == nil { // else New reports it
+		storeURL = withTrackPrefix(storeURL, ks.Prefix())
+	}
 	s, err := store.Open(ctx, storeURL)
 	if err != nil {
 		return nil, err
@@ -49,6 +55,36 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// withTrackPrefix adds track_prefix=prefix to a tiered:// store URL whose query names none, so that the
+// tiered store's server-assisted tracking watches this Cache's keyspace (every key it writes, leases
+// included, starts with the prefix) instead of every key of the database. Other URLs are returned as
+// they are.
+func withTrackPrefix(storeURL, prefix string) string {
+	scheme, _, ok := strings.Cut(storeURL, "://")
+	if !ok || !strings.EqualFold(scheme, "tiered") {
+		return storeURL
+	}
+	rest, fragment, hasFragment := strings.Cut(storeURL, "#")
+	_, query, _ := strings.Cut(rest, "?")
+	for pair := range strings.SplitSeq(query, "&") {
+		if name, _, _ := strings.Cut(pair, "="); name == "track_prefix" {
+			return storeURL
+		}
+	}
+	sep := "&"
+	switch {
+	case !strings.Contains(rest, "?"):
+		sep = "?"
+	case strings.HasSuffix(rest, "?") || strings.HasSuffix(rest, "&"):
+		sep = ""
+	}
+	out := rest + sep + "track_prefix=" + url.QueryEscape(prefix)
+	if hasFragment {
+		out += "#" + fragment
+	}
+	return out
 }
 
 // cacheURLOptions are the query options Open takes for the Cache.

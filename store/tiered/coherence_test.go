@@ -147,7 +147,8 @@ func mustL1Hit(t *testing.T, s *Store, key, want string) {
 func TestInvalidationAcrossInstances(t *testing.T) {
 	srv := redistest.Standalone(t)
 	// A long L1 lifetime, so that only invalidations can remove B's stale copies.
-	opts := Options{L1MaxTTL: time.Hour}
+	// Published messages (pattern entries, invalidations_sent): the pub/sub path.
+	opts := Options{L1MaxTTL: time.Hour, Invalidation: InvalidationPubSub}
 	a := openRedisTiered(t, srv.URL, opts)
 	b := openRedisTiered(t, srv.URL, opts)
 	ns := redistest.Namespace(t) + ":v1:"
@@ -248,7 +249,8 @@ func TestInvalidationAcrossInstances(t *testing.T) {
 
 func TestEchoesAreIgnored(t *testing.T) {
 	srv := redistest.Standalone(t)
-	a := openRedisTiered(t, srv.URL, Options{L1MaxTTL: time.Hour})
+	// Echoes of published messages: the pub/sub path (tracking's are refilled, see TestTrackOwnWriteRefilled).
+	a := openRedisTiered(t, srv.URL, Options{L1MaxTTL: time.Hour, Invalidation: InvalidationPubSub})
 	k := redistest.Namespace(t) + ":v1:k"
 	t.Cleanup(func() { _, _ = a.Delete(context.Background(), k) })
 	echoes := extra(t, a, "echoes_ignored")
@@ -268,7 +270,7 @@ func TestEchoesAreIgnored(t *testing.T) {
 
 func TestSyncPublish(t *testing.T) {
 	srv := redistest.Standalone(t)
-	a := openRedisTiered(t, srv.URL, Options{SyncPublish: true})
+	a := openRedisTiered(t, srv.URL, Options{SyncPublish: true, Invalidation: InvalidationPubSub}) // publications: pub/sub
 	k := redistest.Namespace(t) + ":v1:k"
 	t.Cleanup(func() { _, _ = a.Delete(context.Background(), k) })
 	for i := range 3 {

@@ -37,8 +37,10 @@
 //
 // # Coherence across instances
 //
-// When L2 implements store.Broadcaster (the Redis backend does, with pub/sub) and
-// Options.DisableInvalidation is false, every write, delete and pattern delete publishes an invalidation
+// On the pub/sub path (Options.Invalidation InvalidationPubSub, or the default when L2 cannot track;
+// see "Server-assisted tracking" for the default path over Redis), when L2 implements
+// store.Broadcaster (the Redis backend does, with pub/sub) and Options.DisableInvalidation is false,
+// every write, delete and pattern delete publishes an invalidation
 // on Options.Channel, and every instance drops the affected L1 entries when it arrives. Instances that
 // share keys must share the channel (the default, DefaultChannel, is shared by everyone on the L2);
 // unrelated fleets may use separate channels to save traffic. Messages carry the sender's random 16-byte
@@ -73,31 +75,51 @@
 //
 // # Server-assisted tracking
 //
-// With Options.Invalidation set to InvalidationAuto or InvalidationTracking (URL option
-// invalidation=auto or tracking) and an L2 that is a store.Tracker (the Redis backend: client tracking in
-// broadcast mode on every master, re-armed after reconnects and failovers), Redis itself reports every
-// write, delete, expiry or eviction of a key under Options.TrackPrefix, by any client (redis-cli, the
-// Python bot, another service), and every instance drops those keys from L1. Writes then publish
-// nothing (the server tells everyone), pattern deletes included: L2 deletes the matching keys one by
-// one and each is reported. A FLUSHALL/FLUSHDB, and every re-arm after a drop (store.TrackEvent
-// Resync), flush L1, by the same resync-and-flush rule as the pub/sub path; InvalidationWatcher events
-// are the same too (Received with the number of keys and Lag 0, since the server sends no write time;
-// Lost then Restored around a re-arm). Measured over loopback (TestTrackExternalWrites*): an external
-// SET or DEL stops being served by both instances at p50 about 1 ms, p99 a few ms, standalone and
-// Cluster, also after a Cluster failover. An expiring key is never served past its expiry anyway: its L1
-// copy takes the key's remaining L2 lifetime; the server's report of the expiry comes later (Redis
-// expires keys on access or in its active cycle, up to about 100 ms at hz 10).
+// By default (Options.Invalidation "" or InvalidationAuto; URL option invalidation=auto, or true), and
+// with InvalidationTracking, when L2 is a store.Tracker (the Redis backend: client tracking in broadcast
+// mode on every master, re-armed after reconnects and failovers), Redis itself reports every write,
+// delete, expiry or eviction of a key under Options.TrackPrefix, by any client (redis-cli, the Python
+// bot, another service), and every instance drops those keys from L1. Writes then publish nothing (the
+// server tells everyone), pattern deletes included: L2 deletes the matching keys one by one and each is
+// reported. A FLUSHALL/FLUSHDB, and every re-arm after a drop (store.TrackEvent Resync), flush L1, by
+// the same resync-and-flush rule as the pub/sub path; InvalidationWatcher events are the same too
+// (Received with the number of keys and Lag 0, since the server sends no write time; Lost then Restored
+// around a re-arm). Measured over loopback (TestTrackExternalWrites*): an external SET or DEL stops
+// being served by both instances at p50 about 1 ms, p99 a few ms, standalone and Cluster, also after a
+// Cluster failover. An expiring key is never served past its expiry anyway: its L1 copy takes the key's
+// remaining L2 lifetime; the server's report of the expiry comes later (Redis expires keys on access or
+// in its active cycle, up to about 100 ms at hz 10).
 //
-// Tracking is unavailable, and InvalidationAuto uses the pub/sub path instead, when L2 is not a
-// store.Tracker (not Redis), or when the server refuses CLIENT TRACKING (Redis older than 6, the
-// command renamed or denied by an ACL: store.ErrTrackingUnsupported or store.ErrDenied at the first
-// attempt); an unreachable L2 is retried, publishing meanwhile. InvalidationState reports the path in
-// use. Limits: the server reports this instance's own writes too (Redis may merge two writes of one key
-// into one report, so an own write's report cannot be told apart and skipped safely): the copy a write
-// put in L1 is dropped about one round trip later, and the next read backfills from L2. That is why
-// pub/sub stays the default. Keys outside TrackPrefix are bounded by L1MaxTTL only. An instance on the
-// tracking path no longer publishes, so every instance sharing keys must be on it (a release without
-// tracking only hears pub/sub).
+// Own writes. The server reports this instance's own writes too, and such an echo cannot be told apart
+// from an external write and skipped: Redis merges the writes of one key made in one event-loop
+// iteration into one report, so an external write right after ours would be hidden. An echo is
+// therefore applied like every report (the key leaves L1, through the guard), and a key this Store
+// wrote through to L1 (Set, SetMany, Add) within the last couple of seconds is then refilled from L2 in
+// the background: one worker goroutine per Store, batching keys into one L2 read
+// (store.GetManyWithTTL), never on a caller's path. A refill is the guarded backfill of a read: its
+// snapshot is taken after the drop, before the L2 read, and its copy is inserted only if no change of
+// the key was recorded meanwhile, so a later report (an external write after ours) still wins, and the
+// copy takes L2's remaining lifetime capped by L1MaxTTL. Between the echo and the refill, about one
+// round trip after the write and another one, a read of the key goes to L2. Each own write thus costs
+// L2 one GET more than on the pub/sub path, instead of a PUBLISH per batch of writes delivered to every
+// subscriber (see BenchmarkTieredSetInvalidation). Stats.Extra counts "refills" and
+// "refills_discarded"; at most 8192 own writes wait for their echo at a time (beyond that a write's
+// copy is dropped by its echo and the next read backfills it).
+//
+// Tracking is unavailable, and the default (auto) uses the pub/sub path instead, when L2 is not a
+// store.Tracker (not Redis: a memory L2 has neither path), or when the server refuses CLIENT TRACKING
+// (Redis older than 6, the command renamed or denied by an ACL: store.ErrTrackingUnsupported or
+// store.ErrDenied at the first attempt); an unreachable L2 is retried, publishing meanwhile (state
+// "pending"). InvalidationState reports the path in use. Options.TrackPrefix "" tracks every key of the
+// database (every instance hears of every write to the server); the root package's Open sets it to the
+// Cache's keyspace prefix (such as "qrl:v1:") when a tiered URL names no track_prefix. Keys outside
+// TrackPrefix are bounded by L1MaxTTL only.
+//
+// Mixed fleets: an instance on the tracking path no longer publishes, and a release of this package
+// before tracking only hears pub/sub. In a fleet that shares keys, upgrade every instance of such an
+// older release first (a new instance hears the old ones' writes through the server's reports, but they do not hear its),
+// or set the whole fleet to invalidation=pubsub (Options.Invalidation InvalidationPubSub) until then;
+// otherwise the old instances keep serving what new ones overwrite until their L1MaxTTL.
 //
 // # L2 outage
 //
@@ -159,7 +181,8 @@
 // tier, Misses those neither had. Keys, UsedBytes, PeakBytes, MaxBytes, Evictions, RejectedSets,
 // EvictionPolicy and PolicyNote are L2's. Extra holds "l1_hits" (from L1's own Stats.Hits, so the L1 hit
 // path counts nothing itself), "l2_hits", "misses", "backfills", "backfills_discarded" (skipped because a
-// change of the key raced them, or L1 refused them), "invalidations_sent", "invalidations_received", "echoes_ignored",
+// change of the key raced them, or L1 refused them), "refills" and "refills_discarded" (own writes
+// refilled after their tracking echo, see "Server-assisted tracking"), "invalidations_sent", "invalidations_received", "echoes_ignored",
 // "l1_flushes", "publish_failures", "stale_served" (keys served stale by the L1 fail-safe) and
 // "invalidation_events_dropped" (events WatchInvalidations could not queue for a slow watcher).
 package tiered

@@ -77,18 +77,20 @@ func TestFailSafeDuringPause(t *testing.T) {
 			raw := rawClient(t, srv.Addr)
 			ctx := t.Context()
 			a, b, d, f, cold := "ns:v1:a", "ns:v1:b", "ns:v1:d", "ns:v1:f", "ns:v1:cold"
-			written := time.Now()
 			for _, k := range []string{a, b, d} {
 				if err := s.Set(ctx, k, []byte("old-"+k), time.Hour); err != nil {
 					t.Fatal(err)
 				}
 			}
+			settle(t, s)                 // tracking: the copies are the refills, made after the echoes
+			written := time.Now()        // no copy of s is younger
 			mustGet(t, off, a, "old-"+a) // off's and own's L1 copies
 			mustGet(t, own, a, "old-"+a)
 			time.Sleep(life + 50*time.Millisecond)
 			if err := s.Set(ctx, f, []byte("fresh"), time.Hour); err != nil {
 				t.Fatal(err)
 			}
+			settle(t, s)
 			stale0 := extra(t, s, "stale_served")
 			srv.Pause(t)
 
@@ -286,6 +288,9 @@ func TestOutcomeUnknownWrites(t *testing.T) {
 			if err := s.Set(ctx, k, []byte("old"), time.Hour); err != nil {
 				t.Fatal(err)
 			}
+		}
+		settle(t, s)
+		for _, k := range w.keys {
 			mustL1Hit(t, s, k, "old")
 		}
 		// Load the compare-and-delete script, so the timed-out call is one EVALSHA Redis can apply later.

@@ -35,16 +35,19 @@ func (s *Store) backfill(key string, value []byte, ttl time.Duration, sn snapsho
 
 // writeThrough records the change of key just written to L2 and leaves L1 holding the written value for
 // ttl — or nothing, when ttl is used up, L1 refuses, or another change was recorded since sn (beyond own,
-// this call's earlier bumps of the same stripe): that change may be newer than this write in L2.
-func (s *Store) writeThrough(key string, value []byte, ttl time.Duration, sn snapshot, own uint64) {
+// this call's earlier bumps of the same stripe): that change may be newer than this write in L2. It
+// reports whether it left nothing because of such a change.
+func (s *Store) writeThrough(key string, value []byte, ttl time.Duration, sn snapshot, own uint64) (raced bool) {
 	st := s.g.lock(sn.idx)
 	defer st.mu.Unlock()
-	ok := ttl > 0 && s.g.unchangedLocked(sn, own)
+	unchanged := s.g.unchangedLocked(sn, own)
+	ok := ttl > 0 && unchanged
 	st.ver.Add(1)
 	if ok && s.l1.Set(bg, key, value, s.l1Keep(ttl)) == nil {
-		return
+		return false
 	}
 	_, _ = s.l1.Delete(bg, key)
+	return ttl > 0 && !unchanged
 }
 
 // drop records a change of each key and removes it from L1.

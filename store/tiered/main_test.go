@@ -2,6 +2,7 @@ package tiered
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"net/url"
 	"sync"
@@ -132,4 +133,40 @@ func (c *cmdCounter) get() (single, pipes, inPipes int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.single, c.pipes, c.inPipes
+}
+
+// settle waits, on the tracking path, until s has applied the server's reports of every write made
+// before the call (a barrier key written to L2 directly comes back after them: reports arrive in order
+// from one server) and finished the refills they queued, so that L1 holds what s's own writes leave
+// there for good. It returns at once on the pub/sub path. Standalone Redis only.
+func settle(t testing.TB, s *Store) {
+	t.Helper()
+	if !s.tracking.Load() {
+		return
+	}
+	key := s.opts.TrackPrefix + "settle~" + rand.Text()
+	seen := make(chan struct{})
+	var once sync.Once
+	prev := s.testHookApplied.Load()
+	hook := func(kind entryKind, text string) {
+		if prev != nil {
+			(*prev)(kind, text)
+		}
+		if text == key {
+			once.Do(func() { close(seen) })
+		}
+	}
+	s.testHookApplied.Store(&hook)
+	defer s.testHookApplied.Store(prev)
+	ctx := context.Background()
+	if err := s.l2.Set(ctx, key, []byte("x"), time.Minute); err != nil {
+		t.Fatalf("settle: %v", err)
+	}
+	defer func() { _, _ = s.l2.Delete(ctx, key) }()
+	select {
+	case <-seen:
+	case <-time.After(5 * time.Second):
+		t.Fatal("settle: the barrier's report did not arrive within 5s")
+	}
+	waitFor(t, 5*time.Second, "settle: refills done", s.rf.idle)
 }

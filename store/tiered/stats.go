@@ -14,6 +14,8 @@ type counters struct {
 	misses             atomic.Int64
 	backfills          atomic.Int64
 	backfillsDiscarded atomic.Int64
+	refills            atomic.Int64
+	refillsDiscarded   atomic.Int64
 	invSent            atomic.Int64
 	invReceived        atomic.Int64
 	echoes             atomic.Int64
@@ -69,6 +71,8 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 			"misses":                      s.c.misses.Load(),
 			"backfills":                   s.c.backfills.Load(),
 			"backfills_discarded":         s.c.backfillsDiscarded.Load(),
+			"refills":                     s.c.refills.Load(),
+			"refills_discarded":           s.c.refillsDiscarded.Load(),
 			"invalidations_sent":          s.c.invSent.Load(),
 			"invalidations_received":      s.c.invReceived.Load(),
 			"echoes_ignored":              s.c.echoes.Load(),

@@ -53,16 +53,17 @@ type Options struct {
 	// store.Tracker: for a single instance, or when L1MaxTTL alone is an acceptable staleness bound.
 	DisableInvalidation bool
 
-	// Invalidation picks the coherence path: "" or InvalidationPubSub (published invalidations, the
-	// default), InvalidationAuto (server-assisted tracking when L2 can track, else pub/sub) or
-	// InvalidationTracking (tracking only; New fails when L2 is not a store.Tracker). Any other value
-	// is an error.
+	// Invalidation picks the coherence path: "" or InvalidationAuto (the default: server-assisted
+	// tracking when L2 can track, else pub/sub), InvalidationTracking (tracking only; New fails when L2
+	// is not a store.Tracker) or InvalidationPubSub (published invalidations only). Any other value is
+	// an error.
 	Invalidation InvalidationMode
 
 	// TrackPrefix is the key prefix tracking watches (Redis BCAST PREFIX), usually the keyspace's
-	// namespace prefix such as "qrl:". "" means every key of L2: correct, but every instance then hears
-	// of every write to the server. Keys outside it are not kept coherent by tracking (only by
-	// L1MaxTTL), so it must cover every key this Store caches. Unused by the pub/sub path.
+	// prefix such as "qrl:v1:" (the root package's Open passes its keyspace prefix to a tiered URL that
+	// names none). "" means every key of L2's database: correct, but every instance then hears of every
+	// write to the server. Keys outside it are not kept coherent by tracking (only by L1MaxTTL), so it
+	// must cover every key this Store caches. Unused by the pub/sub path.
 	TrackPrefix string
 
 	// L1FailSafe is the L1 fail-safe window, the longest an L1 copy is served past its L1 lifetime, and
@@ -100,6 +101,7 @@ type Store struct {
 	live      atomic.Bool   // a subscription is confirmed
 	dirty     atomic.Bool   // L1 may hold entries read or written before the subscription was live
 	w         watchers      // WatchInvalidations
+	rf        *refiller     // own-write refills (refill.go); nil unless the tracking path may be used
 
 	// testHookApplied, when set, is called after an invalidation from another instance was applied.
 	testHookApplied atomic.Pointer[func(kind entryKind, text string)]
@@ -163,6 +165,10 @@ func New(l1, l2 store.Store, opts Options) (*Store, error) {
 	var ctx context.Context
 	ctx, s.subCancel = context.WithCancel(context.Background())
 	s.subDone = make(chan struct{})
+	if s.tracker != nil {
+		s.rf = newRefiller()
+		go s.refillLoop(ctx)
+	}
 	go s.runInvalidation(ctx)
 	return s, nil
 }
@@ -194,6 +200,9 @@ func (s *Store) Close() error {
 		if s.bc != nil {
 			s.subCancel()
 			<-s.subDone
+			if s.rf != nil {
+				<-s.rf.done // its L2 reads end before L2 is closed
+			}
 			s.w.close()
 			s.pub.close()
 		}

@@ -15,15 +15,16 @@ type InvalidationMode string
 
 // The invalidation modes.
 const (
-	// InvalidationAuto uses server-assisted tracking when L2 is a store.Tracker that can track, and
-	// otherwise the pub/sub path when L2 is a store.Broadcaster (see "Server-assisted tracking" in the
-	// package documentation for when tracking is unavailable).
+	// InvalidationAuto, also the default (""), uses server-assisted tracking when L2 is a store.Tracker
+	// that can track, and otherwise the pub/sub path when L2 is a store.Broadcaster (see
+	// "Server-assisted tracking" in the package documentation for when tracking is unavailable, and for
+	// the caveat of a fleet that mixes releases: an instance on tracking publishes nothing).
 	InvalidationAuto InvalidationMode = "auto"
 	// InvalidationTracking requires L2 to be a store.Tracker; it never falls back to pub/sub.
 	InvalidationTracking InvalidationMode = "tracking"
-	// InvalidationPubSub, also the default (""), uses the pub/sub path only. It stays the default
-	// because on the tracking path the server also reports this instance's own writes, which drops
-	// their written-through L1 copies (see the package documentation).
+	// InvalidationPubSub uses the pub/sub path only: for a fleet in which some instance only hears
+	// pub/sub (a release before tracking), or where L2 should not report every write to every
+	// instance.
 	InvalidationPubSub InvalidationMode = "pubsub"
 )
 
@@ -36,7 +37,7 @@ const (
 )
 
 // InvalidationState reports the coherence path in use: "tracking" (server-assisted, Redis client
-// tracking), "pubsub" (published invalidations), "pending" (Options.Invalidation is auto and the first
+// tracking), "pubsub" (published invalidations), "pending" (Options.Invalidation is auto, the default, and the first
 // attempt to arm tracking has not yet succeeded or been refused; writes publish meanwhile) or "off".
 func (s *Store) InvalidationState() string {
 	if p := s.state.Load(); p != nil {
@@ -53,13 +54,13 @@ func (s *Store) resolveInvalidation() (bool, error) {
 	tr, isTracker := s.l2.(store.Tracker)
 	bc, isBroadcaster := s.l2.(store.Broadcaster)
 	switch s.opts.Invalidation {
-	case InvalidationAuto:
+	case "", InvalidationAuto:
 	case InvalidationTracking:
 		if !isTracker && !s.opts.DisableInvalidation {
 			return false, fmt.Errorf("%w: Invalidation is %q but L2 (%T) is not a store.Tracker", ErrInvalidOptions, InvalidationTracking, s.l2)
 		}
 		isBroadcaster = false // no fallback
-	case "", InvalidationPubSub:
+	case InvalidationPubSub:
 		isTracker = false
 	default:
 		return false, fmt.Errorf("%w: Invalidation is %q; want %q, %q or %q", ErrInvalidOptions, s.opts.Invalidation, InvalidationAuto, InvalidationTracking, InvalidationPubSub)
@@ -198,6 +199,7 @@ func (s *Store) consumeTracking(ctx context.Context, sub store.TrackSubscription
 				}
 			default:
 				s.drop(ev.Keys...)
+				s.echoed(ev.Keys) // own writes among them are refilled from L2, after the drop
 				s.c.invReceived.Add(int64(len(ev.Keys)))
 				s.received(time.Time{}, len(ev.Keys), false)
 				if hook != nil {

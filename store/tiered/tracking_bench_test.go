@@ -16,8 +16,9 @@ import (
 // BenchmarkTieredSetInvalidation compares what a tiered Set costs on the pub/sub path (a PUBLISH per
 // batch of writes, delivered to every subscriber) with the tracking path (no PUBLISH: Redis reports the
 // write to every tracker itself), with one other instance listening, over a dedicated loopback Redis.
-// Besides ns/op it reports, per Set, the PUBLISH calls the server executed and the server's CPU time
-// (INFO cpu, user+sys), which is where the saved PUBLISH shows when writers do not wait for it.
+// Besides ns/op it reports, per Set, the PUBLISH and GET calls the server executed and the server's CPU
+// time (INFO cpu, user+sys): the tracking path saves the PUBLISH but pays a GET (with its PTTL, in one
+// pipeline) per own write for the refill after the write's echo (fewer when writes of one key merge).
 func BenchmarkTieredSetInvalidation(b *testing.B) {
 	srv := redistest.Dedicated(b)
 	admin := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
@@ -30,7 +31,7 @@ func BenchmarkTieredSetInvalidation(b *testing.B) {
 				w := openRedisTiered(b, srv.URL, opts)
 				_ = openRedisTiered(b, srv.URL, opts) // the listening instance
 				ctx := context.Background()
-				pub0, cpu0 := serverCounters(b, admin)
+				pub0, get0, cpu0 := serverCounters(b, admin)
 				b.ReportAllocs()
 				b.ResetTimer()
 				if par {
@@ -50,18 +51,19 @@ func BenchmarkTieredSetInvalidation(b *testing.B) {
 					}
 				}
 				b.StopTimer()
-				time.Sleep(20 * time.Millisecond) // let the last publication land
-				pub1, cpu1 := serverCounters(b, admin)
+				time.Sleep(20 * time.Millisecond) // let the last publication, or refill, land
+				pub1, get1, cpu1 := serverCounters(b, admin)
 				b.ReportMetric(float64(pub1-pub0)/float64(b.N), "publish/op")
+				b.ReportMetric(float64(get1-get0)/float64(b.N), "get/op")
 				b.ReportMetric((cpu1-cpu0)*1e6/float64(b.N), "server-cpu-µs/op")
 			})
 		}
 	}
 }
 
-// serverCounters reads the server's PUBLISH call count and its CPU seconds (user+sys, main thread
-// and children).
-func serverCounters(b *testing.B, c *goredis.Client) (publishes int64, cpu float64) {
+// serverCounters reads the server's PUBLISH and GET call counts and its CPU seconds (user+sys, main
+// thread and children).
+func serverCounters(b *testing.B, c *goredis.Client) (publishes, gets int64, cpu float64) {
 	b.Helper()
 	info, err := c.Info(context.Background(), "commandstats", "cpu").Result()
 	if err != nil {
@@ -77,10 +79,15 @@ func serverCounters(b *testing.B, c *goredis.Client) (publishes int64, cpu float
 		case "used_cpu_user", "used_cpu_sys":
 			f, _ := strconv.ParseFloat(val, 64)
 			cpu += f
-		case "cmdstat_publish":
+		case "cmdstat_publish", "cmdstat_get":
 			calls, _, _ := strings.Cut(strings.TrimPrefix(val, "calls="), ",")
-			publishes, _ = strconv.ParseInt(calls, 10, 64)
+			n, _ := strconv.ParseInt(calls, 10, 64)
+			if name == "cmdstat_get" {
+				gets = n
+			} else {
+				publishes = n
+			}
 		}
 	}
-	return publishes, cpu
+	return publishes, gets, cpu
 }

@@ -239,7 +239,7 @@ func nextInvEvent(t *testing.T, evs <-chan store.InvalidationEvent) store.Invali
 }
 
 // TestTrackModes: the option picks the path; tracking on a non-Tracker L2 is an error, an unknown mode
-// too; pubsub keeps the old path.
+// too; the default ("") is auto, which tracks on Redis 7; pubsub keeps the old path.
 func TestTrackModes(t *testing.T) {
 	if _, err := New(newMemory(t), newMemory(t), Options{Invalidation: InvalidationTracking}); !errors.Is(err, ErrInvalidOptions) {
 		t.Errorf("tracking over memory: %v; want ErrInvalidOptions", err)
@@ -248,10 +248,13 @@ func TestTrackModes(t *testing.T) {
 		t.Errorf("bogus mode: %v; want ErrInvalidOptions", err)
 	}
 	srv := redistest.Standalone(t)
-	for _, m := range []InvalidationMode{"", InvalidationPubSub} {
-		if s := openRedisTiered(t, srv.URL, Options{Invalidation: m}); s.InvalidationState() != statePubSub {
-			t.Errorf("mode %q: state %q; want pubsub", m, s.InvalidationState())
+	for m, want := range map[InvalidationMode]string{"": stateTracking, InvalidationAuto: stateTracking, InvalidationPubSub: statePubSub} {
+		if s := openRedisTiered(t, srv.URL, Options{Invalidation: m}); s.InvalidationState() != want {
+			t.Errorf("mode %q: state %q; want %q", m, s.InvalidationState(), want)
 		}
+	}
+	if s := openRedisTiered(t, srv.URL, Options{}); s.opts.TrackPrefix != "" {
+		t.Errorf("default TrackPrefix = %q; want \"\" (every key)", s.opts.TrackPrefix)
 	}
 }
 

@@ -25,7 +25,8 @@ func init() { store.Register(Scheme, OpenURL) }
 // up. l1_ttl, channel, l2_timeout, sync_publish, track_prefix and l1_fail_safe map to Options.L1MaxTTL,
 // Channel, L2Timeout, SyncPublish, TrackPrefix and L1FailSafe (a duration such as 30s; 0, the default,
 // is off; a negative or unreadable value is an error naming the option). invalidation is true (the
-// default: Options.Invalidation ""), false (DisableInvalidation), or a mode: auto, tracking or pubsub. Errors wrap store.ErrInvalidURL and never show a
+// default: Options.Invalidation "", which is auto), false (DisableInvalidation), or a mode: auto,
+// tracking or pubsub. Errors wrap store.ErrInvalidURL and never show a
 // password. The Store owns both nested stores.
 func OpenURL(ctx context.Context, u *url.URL) (store.Store, error) {
 	if err := store.CheckOptionsURL(u, Scheme, "tiered://?l1=...&l2=..."); err != nil {

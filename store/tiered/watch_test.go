@@ -64,7 +64,7 @@ func openWatched(t *testing.T, redisURL, channel string, w *eventLog) *Store {
 	if err != nil {
 		t.Fatalf("redis.Open: %v", err)
 	}
-	s, err := New(newMemory(t), l2, Options{L1MaxTTL: time.Hour, Channel: channel})
+	s, err := New(newMemory(t), l2, Options{L1MaxTTL: time.Hour, Channel: channel, Invalidation: InvalidationPubSub})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -15,6 +15,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	if err := s.checkWrite(ctx, "set", key, ttl); err != nil {
 		return err
 	}
+	s.recordOwn(key)
 	sn := s.snap(key)
 	start := time.Now()
 	l2ctx, cancel := s.l2ctx(ctx)
@@ -24,7 +25,9 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 		s.writeFailed(ctx, err, key)
 		return s.l2Err(ctx, "set", key, err)
 	}
-	s.writeThrough(key, value, s.l1TTL(ttl, start), sn, 0)
+	if s.writeThrough(key, value, s.l1TTL(ttl, start), sn, 0) {
+		s.refillRaced(key)
+	}
 	s.publish(ctx, kindKey, key)
 	return nil
 }
@@ -47,6 +50,7 @@ func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
 		keys[i] = it.Key
 		sns[i] = s.snap(it.Key)
 	}
+	s.recordOwn(keys...)
 	start := time.Now()
 	l2ctx, cancel := s.l2ctx(ctx)
 	err := s.l2.SetMany(l2ctx, items)
@@ -58,7 +62,9 @@ func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
 	// Items may share a stripe: each expects the bumps of the items before it in this call.
 	own := make(map[uint32]uint64, len(items))
 	for i, it := range items {
-		s.writeThrough(it.Key, it.Value, s.l1TTL(it.TTL, start), sns[i], own[sns[i].idx])
+		if s.writeThrough(it.Key, it.Value, s.l1TTL(it.TTL, start), sns[i], own[sns[i].idx]) {
+			s.refillRaced(it.Key)
+		}
 		own[sns[i].idx]++
 	}
 	s.publish(ctx, kindKey, keys...)
@@ -71,6 +77,7 @@ func (s *Store) Add(ctx context.Context, key string, value []byte, ttl time.Dura
 	if err := s.checkWrite(ctx, "add", key, ttl); err != nil {
 		return false, err
 	}
+	s.recordOwn(key)
 	sn := s.snap(key)
 	start := time.Now()
 	l2ctx, cancel := s.l2ctx(ctx)
@@ -83,7 +90,9 @@ func (s *Store) Add(ctx context.Context, key string, value []byte, ttl time.Dura
 	if !ok {
 		return false, nil
 	}
-	s.writeThrough(key, value, s.l1TTL(ttl, start), sn, 0)
+	if s.writeThrough(key, value, s.l1TTL(ttl, start), sn, 0) {
+		s.refillRaced(key)
+	}
 	s.publish(ctx, kindKey, key)
 	return true, nil
 }
