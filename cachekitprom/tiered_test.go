@@ -20,7 +20,9 @@ import (
 func openTiered(t *testing.T, redisURL, ns string) *cachekit.Cache {
 	t.Helper()
 	ctx := context.Background()
-	raw := "tiered://?l1=" + url.QueryEscape("memory://") + "&l2=" + url.QueryEscape(redisURL)
+	// The pub/sub path: its messages carry the writer's time, which the lag histogram needs (Redis's
+	// tracking reports carry none; the default path is scraped by TestScrapeTieredTracking).
+	raw := "tiered://?l1=" + url.QueryEscape("memory://") + "&l2=" + url.QueryEscape(redisURL) + "&invalidation=pubsub"
 	c, err := cachekit.Open(ctx, raw, cachekit.WithNamespace(ns))
 	if err != nil {
 		t.Fatal(err)
@@ -114,4 +116,37 @@ func TestScrapeTieredOverRedis(t *testing.T) {
 		t.Errorf("B store_hits{l2} = %v, want 1 (its Get missed L1 and hit L2)", v)
 	}
 	t.Logf("B's scrape (buckets left out):\n%s", withoutBuckets(got.text))
+}
+
+// On the default path (Redis client tracking), a write on A reaches B as a server report: B's scrape
+// counts it as received, A publishes nothing, and no lag is observed (the report carries no write time).
+func TestScrapeTieredTracking(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Standalone(t)
+	ns := redistest.Namespace(t)
+	open := func() *cachekit.Cache {
+		raw := "tiered://?l1=" + url.QueryEscape("memory://") + "&l2=" + url.QueryEscape(srv.URL)
+		c, err := cachekit.Open(ctx, raw, cachekit.WithNamespace(ns))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	a, b := open(), open()
+	regA, regB := prometheus.NewRegistry(), prometheus.NewRegistry()
+	regA.MustRegister(cachekitprom.New(a))
+	regB.MustRegister(cachekitprom.New(b))
+	if err := a.Set(ctx, "ticker:QRL", quote{Symbol: "QRL", Last: "1"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	got := eventually(t, regB, "B hearing A's write through tracking", func(r scrapeResult) bool {
+		return r.samples["cachekit_invalidations_received_total{}"].value >= 1
+	})
+	if n := got.samples["cachekit_invalidation_lag_seconds{}"].count; n != 0 {
+		t.Errorf("invalidation lag observed %d times on the tracking path, want none (no write time)", n)
+	}
+	if v := scrape(t, regA).value(t, "cachekit_invalidations_sent_total{}"); v != 0 {
+		t.Errorf("A invalidations_sent = %v on the tracking path, want 0", v)
+	}
 }
