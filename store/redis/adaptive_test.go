@@ -233,6 +233,40 @@ func TestAdaptiveUnresponsive(t *testing.T) {
 	t.Errorf("Get after the pause = %q, %v; want the stored value", v, err)
 }
 
+// Calls queued behind a hung batch that run out of their caller's budget open the endpoint's breaker,
+// and the cause it reports names that endpoint (it once read "redis at : queued ...").
+func TestQueuedTimeoutsOpenTheBreakerNamingItsEndpoint(t *testing.T) {
+	srv := redistest.Dedicated(t)
+	s := openT(t, withQuery(srv.URL, "read_timeout=2s&write_timeout=2s&pipeline=always&breaker_failures=3"))
+	changes := watchT(s)
+	ctx := context.Background()
+	admin := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
+	defer admin.Close()
+	if err := admin.Do(ctx, "client", "pause", 3000, "all").Err(); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			defer cancel()
+			_, _ = s.Get(cctx, fmt.Sprintf("queued:v1:k%d", i))
+		})
+	}
+	wg.Wait()
+	changes.waitFor(t, srv.Addr, store.BreakerOpen, 2*time.Second)
+	for _, c := range changes.snapshot() {
+		if c.To != store.BreakerOpen {
+			continue
+		}
+		var ue *UnavailableError
+		if !errors.As(c.Cause, &ue) || ue.Addr != srv.Addr || !strings.Contains(c.Cause.Error(), "redis at "+srv.Addr+":") {
+			t.Errorf("breaker opened by %v; want an UnavailableError naming %s", c.Cause, srv.Addr)
+		}
+		return
+	}
+}
+
 // pipeline= selects the mode; auto_pipeline=true|false is always|off; both must agree.
 func TestPipelineURLOption(t *testing.T) {
 	for _, c := range []struct {

@@ -183,7 +183,7 @@ func (s *Store) queuedTimeout(ctx context.Context, cmd goredis.Cmder) {
 		}
 		addr = node.Options().Addr
 	}
-	s.breakers.queuedTimeout(addr, &UnavailableError{Addr: addr, Cause: fmt.Errorf("queued on the auto-pipeliner: %w", context.DeadlineExceeded)})
+	s.breakers.queuedTimeout(addr)
 }
 
 // cmdKey returns the key of a single-key command (its first argument).

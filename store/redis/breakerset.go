@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sort"
 	"sync"
@@ -179,7 +180,7 @@ func (bs *breakerSet) troubled() bool { return bs != nil && bs.notClosed.Load() 
 // its breaker one batch at a time while every queued call waits out its budget (Fetch's 100 ms), where
 // the direct path counts each call that ran out of time. Only a closed breaker counts it: in half-open
 // the probe and real calls decide, and a call that began before an opening tells nothing new.
-func (bs *breakerSet) queuedTimeout(addr string, cause error) {
+func (bs *breakerSet) queuedTimeout(addr string) {
 	if bs == nil {
 		return
 	}
@@ -192,6 +193,8 @@ func (bs *breakerSet) queuedTimeout(addr string, cause error) {
 	}
 	bs.mu.Unlock()
 	if b != nil && store.BreakerState(b.state.Load()) == store.BreakerClosed {
+		// Named by the breaker's endpoint: on a single-endpoint Store addr is "".
+		cause := &UnavailableError{Addr: b.endpoint, Cause: fmt.Errorf("queued on the auto-pipeliner: %w", context.DeadlineExceeded)}
 		b.record(b.gen.Load(), failure, cause)
 	}
 }
