@@ -56,7 +56,8 @@
 // cachekit_invalidations_received_total, cachekit_invalidations_dropped_total (messages it failed to
 // publish), cachekit_l1_flushes_total, cachekit_backfills_total and cachekit_l1_stale_served_total; and,
 // from its invalidation events, cachekit_invalidation_lag_seconds (histogram: from another instance's
-// write to this instance's L1 drop; messages without a write time are not recorded) and
+// write to this instance's L1 drop; only pub/sub messages (invalidation=pubsub) carry the write time,
+// so on the default client-tracking path, whose reports from Redis carry none, it stays empty) and
 // cachekit_invalidation_subscription_losses_total.
 //
 // # The kind bound
