@@ -2,6 +2,7 @@ package cachekit
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"time"
 )
 
@@ -95,6 +96,24 @@ func (c *Cache) SetObserver(o Observer) {
 		return
 	}
 	c.obs.Store(&observerBox{o})
+}
+
+// RemoveObserver removes o if it is still this Cache's Observer and reports whether it did; an Observer
+// installed after o stays. Use it instead of SetObserver(nil) when several parts of a program may install
+// one. An o whose type is not comparable (a func or a struct holding a slice) is never removed.
+func (c *Cache) RemoveObserver(o Observer) bool {
+	if o == nil || !reflect.TypeOf(o).Comparable() {
+		return false
+	}
+	for {
+		b := c.obs.Load()
+		if b == nil || b.o != o {
+			return false
+		}
+		if c.obs.CompareAndSwap(b, nil) {
+			return true
+		}
+	}
 }
 
 // observer returns the Cache's Observer, or nil.

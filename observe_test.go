@@ -179,6 +179,41 @@ func TestObserverRemoved(t *testing.T) {
 	}
 }
 
+// RemoveObserver removes only the Observer it is given: one installed later stays, and an Observer
+// whose type is not comparable is never removed (nor does the comparison panic).
+func TestRemoveObserverKeepsALaterOne(t *testing.T) {
+	ctx := context.Background()
+	c := newCache(t)
+	first, second := newRecorder(), newRecorder()
+	c.SetObserver(first)
+	c.SetObserver(second)
+	if c.RemoveObserver(first) {
+		t.Error("RemoveObserver(first) = true after second replaced it")
+	}
+	_ = c.Set(ctx, "ticker:A", 1, 0)
+	if got := second.snapshot(); got != "set/ticker/ok=1" {
+		t.Errorf("second heard %q; want the Set (it must still be installed)", got)
+	}
+	if !c.RemoveObserver(second) || c.RemoveObserver(second) {
+		t.Error("RemoveObserver(second): want true once, then false")
+	}
+	_ = c.Set(ctx, "ticker:A", 2, 0)
+	if got := second.snapshot(); got != "set/ticker/ok=1" {
+		t.Errorf("second heard %q after its removal; want nothing more", got)
+	}
+	c.SetObserver(unhashable{})
+	if c.RemoveObserver(unhashable{}) {
+		t.Error("RemoveObserver of a non-comparable Observer = true; want false")
+	}
+}
+
+// unhashable is an Observer whose type cannot be compared.
+type unhashable struct{ _ []int }
+
+func (unhashable) Count(cachekit.Op, string, cachekit.Outcome, int) {}
+func (unhashable) Time(cachekit.Op, string, time.Duration)          {}
+func (unhashable) Stale(string, time.Duration)                      {}
+
 // About one call in LatencySampleEvery is timed: over many calls the share is near 1/32, never all.
 func TestObserverSamplesLatency(t *testing.T) {
 	ctx := context.Background()

@@ -115,14 +115,14 @@ func New(c *cachekit.Cache, opts ...Option) *Collector {
 	return col
 }
 
-// Close stops the Collector: it removes the Cache's Observer (call it only while this Collector is
-// that Observer: SetObserver has one slot) and ignores later invalidation events. Metrics counted so
-// far stay exported. Close is idempotent.
+// Close stops the Collector: it stops being the Cache's Observer (an Observer installed after it with
+// SetObserver stays; cachekit.Cache.RemoveObserver) and ignores later invalidation events. Metrics
+// counted so far stay exported. Close is idempotent.
 func (c *Collector) Close() {
 	if c.closed.Swap(true) || c.cache == nil {
 		return
 	}
-	c.cache.SetObserver(nil)
+	c.cache.RemoveObserver(c)
 }
 
 // Describe implements prometheus.Collector: every metric's descriptor (the set is fixed).

@@ -211,6 +211,28 @@ func TestScrapeMemoryWorkload(t *testing.T) {
 	}
 }
 
+// Close of a Collector that is no longer the Cache's Observer leaves the later one installed; closing
+// it while it still is removes it.
+func TestCloseKeepsALaterObserver(t *testing.T) {
+	ctx := context.Background()
+	c := openMemory(t)
+	first := cachekitprom.New(c)
+	second := cachekitprom.New(c)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(second)
+	first.Close()
+	var q quote
+	_ = c.Get(ctx, "ticker:A", &q)
+	if v := scrape(t, reg).value(t, op("get", "ticker", "miss")); v != 1 {
+		t.Errorf("after closing the replaced Collector: get/ticker/miss = %v on the later one, want 1", v)
+	}
+	second.Close()
+	_ = c.Get(ctx, "ticker:A", &q)
+	if v := scrape(t, reg).value(t, op("get", "ticker", "miss")); v != 1 {
+		t.Errorf("after closing the later Collector too: get/ticker/miss = %v, want still 1", v)
+	}
+}
+
 // WithMaxKinds(2): the first two kinds keep their label, the other three are counted as kind="other";
 // a real kind named "other" shares that series, and a call over several keys has kind "".
 func TestKindBound(t *testing.T) {
