@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cachekit/cachekit/codec"
+	"github.com/cachekit/cachekit/internal/keyquote"
 	"github.com/cachekit/cachekit/keyspace"
 	"github.com/cachekit/cachekit/store"
 )
@@ -27,7 +28,8 @@ import (
 // from a URL (URLs are logged and shown): an encryption_keys option is an error that does not repeat
 // its value; use CACHEKIT_ENCRYPTION_KEYS or WithEncryptionKeys. A tiered:// URL without a
 // track_prefix option gets the Cache's keyspace prefix (e.g. track_prefix=qrl:v1:), so that its
-// server-assisted invalidation watches only this Cache's keys.
+// server-assisted invalidation watches only this Cache's keys; one whose track_prefix is not a prefix of
+// the keyspace's is an error (ErrInvalidURL), since Redis would then report none of the Cache's writes.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
 	storeURL, urlOpts, err := splitCacheOptions(rawURL, "URL option ")
 	if err != nil {
@@ -43,7 +45,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
 		return nil, err
 	}
 	if ks, err := keyspace.New(probe.namespace, probe.version); err == nil { // else New reports it
-		storeURL = withTrackPrefix(storeURL, ks.Prefix())
+		if storeURL, err = withTrackPrefix(storeURL, ks.Prefix()); err != nil {
+			return nil, fmt.Errorf("cachekit: %w", err)
+		}
 	}
 	s, err := store.Open(ctx, storeURL)
 	if err != nil {
@@ -59,19 +63,28 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Cache, error) {
 
 // withTrackPrefix adds track_prefix=prefix to a tiered:// store URL whose query names none, so that the
 // tiered store's server-assisted tracking watches this Cache's keyspace (every key it writes, leases
-// included, starts with the prefix) instead of every key of the database. Other URLs are returned as
-// they are.
-func withTrackPrefix(storeURL, prefix string) string {
+// included, starts with the prefix) instead of every key of the database. A track_prefix the URL names
+// itself must cover the prefix (be a prefix of it, "" included): otherwise Redis would report none of this
+// Cache's writes and its L1 copies would live out l1_ttl after every write, so that is an error. Other
+// URLs are returned as they are.
+func withTrackPrefix(storeURL, prefix string) (string, error) {
 	scheme, _, ok := strings.Cut(storeURL, "://")
 	if !ok || !strings.EqualFold(scheme, "tiered") {
-		return storeURL
+		return storeURL, nil
 	}
 	rest, fragment, hasFragment := strings.Cut(storeURL, "#")
 	_, query, _ := strings.Cut(rest, "?")
 	for pair := range strings.SplitSeq(query, "&") {
-		if name, _, _ := strings.Cut(pair, "="); name == "track_prefix" {
-			return storeURL
+		name, value, _ := strings.Cut(pair, "=")
+		if name != "track_prefix" {
+			continue
 		}
+		if own, err := url.QueryUnescape(value); err == nil && !strings.HasPrefix(prefix, own) { // else the store reports it
+			return "", fmt.Errorf("%w: tiered option track_prefix=%s does not cover this Cache's keys, which start "+
+				"with %s: Redis would report none of their writes; leave the option out or give a prefix of that",
+				store.ErrInvalidURL, keyquote.Quote(own), keyquote.Quote(prefix))
+		}
+		return storeURL, nil
 	}
 	sep := "&"
 	switch {
@@ -84,7 +97,7 @@ func withTrackPrefix(storeURL, prefix string) string {
 	if hasFragment {
 		out += "#" + fragment
 	}
-	return out
+	return out, nil
 }
 
 // cacheURLOptions are the query options Open takes for the Cache.

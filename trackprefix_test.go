@@ -2,7 +2,9 @@ package cachekit
 
 import (
 	"context"
+	"errors"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,18 +16,38 @@ import (
 
 func TestWithTrackPrefix(t *testing.T) {
 	for in, want := range map[string]string{
-		"tiered://?l1=a&l2=b":                  "tiered://?l1=a&l2=b&track_prefix=qrl%3Av1%3A",
-		"TIERED://?l1=a&l2=b#f":                "TIERED://?l1=a&l2=b&track_prefix=qrl%3Av1%3A#f",
-		"tiered://":                            "tiered://?track_prefix=qrl%3Av1%3A",
-		"tiered://?":                           "tiered://?track_prefix=qrl%3Av1%3A",
-		"tiered://?l1=a&track_prefix=x:&l2=b":  "tiered://?l1=a&track_prefix=x:&l2=b", // the URL's own wins
-		"tiered://?l1=a&track_prefix=&l2=b":    "tiered://?l1=a&track_prefix=&l2=b",   // "" (every key) too
-		"redis://127.0.0.1:6379/0":             "redis://127.0.0.1:6379/0",
-		"memory://?max_bytes=1MiB":             "memory://?max_bytes=1MiB",
-		"redis://h/0?client_name=tiered%3A%2F": "redis://h/0?client_name=tiered%3A%2F",
+		"tiered://?l1=a&l2=b":                      "tiered://?l1=a&l2=b&track_prefix=qrl%3Av1%3A",
+		"TIERED://?l1=a&l2=b#f":                    "TIERED://?l1=a&l2=b&track_prefix=qrl%3Av1%3A#f",
+		"tiered://":                                "tiered://?track_prefix=qrl%3Av1%3A",
+		"tiered://?":                               "tiered://?track_prefix=qrl%3Av1%3A",
+		"tiered://?l1=a&track_prefix=qrl:&l2=b":    "tiered://?l1=a&track_prefix=qrl:&l2=b", // the URL's own wins
+		"tiered://?l1=a&track_prefix=qrl%3Av&l2=b": "tiered://?l1=a&track_prefix=qrl%3Av&l2=b",
+		"tiered://?l1=a&track_prefix=&l2=b":        "tiered://?l1=a&track_prefix=&l2=b", // "" (every key) too
+		"redis://127.0.0.1:6379/0":                 "redis://127.0.0.1:6379/0",
+		"memory://?max_bytes=1MiB":                 "memory://?max_bytes=1MiB",
+		"redis://h/0?client_name=tiered%3A%2F":     "redis://h/0?client_name=tiered%3A%2F",
 	} {
-		if got := withTrackPrefix(in, "qrl:v1:"); got != want {
-			t.Errorf("withTrackPrefix(%q) = %q; want %q", in, got, want)
+		if got, err := withTrackPrefix(in, "qrl:v1:"); err != nil || got != want {
+			t.Errorf("withTrackPrefix(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+// An explicit track_prefix that does not cover the keyspace would leave every L1 copy unreported: Open
+// refuses it, naming the option and the prefix the keys start with, and opens nothing.
+func TestOpenRefusesATrackPrefixOutsideTheKeyspace(t *testing.T) {
+	for _, tp := range []string{"x:", "qrl:v2:", "qrl:v1:ticker:"} {
+		u := "tiered://?l1=" + url.QueryEscape("memory://") + "&l2=" + url.QueryEscape("memory://") +
+			"&namespace=qrl&track_prefix=" + url.QueryEscape(tp)
+		c, err := Open(t.Context(), u)
+		if err == nil {
+			_ = c.Close()
+			t.Fatalf("Open with track_prefix=%s: no error; want one", tp)
+		}
+		msg := err.Error()
+		if !errors.Is(err, store.ErrInvalidURL) || !strings.Contains(msg, "track_prefix=\""+tp+"\"") ||
+			!strings.Contains(msg, `start with "qrl:v1:"`) {
+			t.Errorf("Open with track_prefix=%s: %v; want ErrInvalidURL naming the option and qrl:v1:", tp, err)
 		}
 	}
 }

@@ -112,7 +112,8 @@
 // store.ErrDenied at the first attempt); an unreachable L2 is retried, publishing meanwhile (state
 // "pending"). InvalidationState reports the path in use. Options.TrackPrefix "" tracks every key of the
 // database (every instance hears of every write to the server); the root package's Open sets it to the
-// Cache's keyspace prefix (such as "qrl:v1:") when a tiered URL names no track_prefix. Keys outside
+// Cache's keyspace prefix (such as "qrl:v1:") when a tiered URL names no track_prefix, and refuses one that
+// does not cover that prefix. Keys outside
 // TrackPrefix are bounded by L1MaxTTL only.
 //
 // Mixed fleets: an instance on the tracking path no longer publishes, and a release of this package
