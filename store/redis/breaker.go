@@ -90,6 +90,30 @@ func judge(ctx context.Context, err error) outcome {
 	return success
 }
 
+// judgeCall is judge for a call at b that began when b had answered mark calls. A call that ran out of
+// time (its deadline, a read or dial timeout, a pool wait) while b answered other calls is neutral: the
+// endpoint is up, and the time went to waiting for a pooled connection or a place in a pipeline behind
+// other callers, or the caller's deadline was shorter than a round trip. Counting such calls would open
+// the breaker of a healthy server under a burst of callers (more than the pool holds, with Fetch's
+// 100 ms read budget), and then every caller would fail and every Fetch would call its loader. A hung
+// server answers nothing, so its timeouts still count; refused and reset connections always count.
+func judgeCall(ctx context.Context, err error, b *breaker, mark uint64) outcome {
+	o := judge(ctx, err)
+	if o == failure && b.answers.Load() != mark && isTimeout(ctx, err) {
+		return neutral
+	}
+	return o
+}
+
+// isTimeout reports whether a failed call ran out of time rather than being refused or reset.
+func isTimeout(ctx context.Context, err error) bool {
+	if ctxDone(ctx) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, goredis.ErrPoolTimeout) {
+		return true
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
 // isReply reports whether err is an error reply of the server (as opposed to a failure to get one).
 func isReply(err error) bool {
 	var re goredis.Error
@@ -103,7 +127,8 @@ func isReply(err error) bool {
 // States: closed → open after cfg.failures consecutive failures; open → half-open when the probe's PING
 // is answered in time; half-open → closed at the first success (a real call or the probe's next PING),
 // half-open → open at the first failure. Calls pass while closed and half-open, and fail at once while
-// open. A failure of a call that began before the latest opening is ignored (it tells nothing new).
+// open. A failure of a call that began before the latest opening is ignored (it tells nothing new), and
+// so is a call that ran out of time while the endpoint answered other calls (see judgeCall).
 type breaker struct {
 	set      *breakerSet
 	endpoint string
@@ -116,6 +141,7 @@ type breaker struct {
 	opens    atomic.Int64
 	rejected atomic.Int64
 	openErr  atomic.Pointer[CircuitOpenError]
+	answers  atomic.Uint64 // calls the endpoint answered (successes recorded), for judgeCall
 
 	mu      sync.Mutex
 	since   time.Time
@@ -136,6 +162,7 @@ func (b *breaker) allow() (uint64, error) {
 func (b *breaker) record(gen uint64, o outcome, err error) {
 	switch o {
 	case success:
+		b.answers.Add(1)
 		if b.fails.Load() != 0 {
 			b.fails.Store(0)
 		}

@@ -3,8 +3,11 @@ package redis
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -285,6 +288,142 @@ func TestBreakerContextDeadlineCounts(t *testing.T) {
 		t.Fatalf("DEBUG SLEEP: %v", err)
 	}
 	log.waitFor(t, srv.Addr, store.BreakerClosed, 2*time.Second)
+}
+
+// judgeCall: a call that ran out of time counts as a failure only when the endpoint answered nothing
+// since the call began; a refused connection counts either way, and answers stay answers.
+func TestJudgeCallTimeoutWhileOthersAnswered(t *testing.T) {
+	b := &breaker{set: newBreakerSet(3, time.Second)}
+	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Millisecond))
+	defer cancel()
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	mark := b.answers.Load()
+	if o := judgeCall(expired, context.DeadlineExceeded, b, mark); o != failure {
+		t.Errorf("timeout with no answer since: %v, want failure", o)
+	}
+	b.record(b.gen.Load(), success, nil)
+	for _, err := range []error{context.DeadlineExceeded, goredis.ErrPoolTimeout, timeoutErr{}} {
+		ctx := context.Background()
+		if errors.Is(err, context.DeadlineExceeded) {
+			ctx = expired
+		}
+		if o := judgeCall(ctx, err, b, mark); o != neutral {
+			t.Errorf("%v after another call was answered: %v, want neutral", err, o)
+		}
+	}
+	if o := judgeCall(context.Background(), refused, b, mark); o != failure {
+		t.Errorf("refused after another call was answered: %v, want failure", o)
+	}
+	if o := judgeCall(context.Background(), nil, b, mark); o != success {
+		t.Errorf("an answer: %v, want success", o)
+	}
+	// The queued path: counted only with nothing answered since the call was queued.
+	b.set.queuedTimeout(b, mark)
+	if n := b.fails.Load(); n != 0 {
+		t.Errorf("queued timeout after an answer counted (%d failures), want none", n)
+	}
+	b.set.queuedTimeout(b, b.answers.Load())
+	if n := b.fails.Load(); n != 1 {
+		t.Errorf("queued timeout with no answer since: %d failures, want 1", n)
+	}
+}
+
+// timeoutErr is a net.Error that timed out (a read deadline passed).
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+// TestBreakerHealthyServerUnderABurst: calls that run out of their deadline while they wait for a place
+// in a pipeline on the one pooled connection do not open the breaker of a server that goes on
+// answering (here the connection is busy with slow commands, each answered within 20 ms). They did: a
+// burst of Fetches, each with its 100 ms read budget, opened the breaker of a healthy server, and then
+// every caller failed and every Fetch called its loader. A burst is repeated (at most 5 times) until
+// calls did wait out their deadline; the breaker must not open in any.
+func TestBreakerHealthyServerUnderABurst(t *testing.T) {
+	srv := redistest.Dedicated(t)
+	// Concurrent callers share the auto-pipeliner in both modes (adaptive is the default), where a
+	// caller's deadline never cuts the shared connection. With pipeline=off a call whose deadline passes
+	// on the wire closes its connection, and a redial cut short by the next caller's deadline can keep a
+	// one-connection pool from answering anything for a while: that still counts (TestJudgeCall* covers
+	// the rule on that path).
+	for _, mode := range []string{"adaptive", "always"} {
+		sleep := "0.02" // one batch carries every waiting Get: a long sleep makes them wait
+		t.Run("pipeline="+mode, func(t *testing.T) {
+			s := openT(t, withQuery(srv.URL, "pool_size=1&breaker_failures=3&pipeline="+mode))
+			ctx := context.Background()
+			if err := s.Set(ctx, "burst:v1:k", []byte("v"), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			var answered, timedOut int64
+			for try := 0; try < 5 && timedOut < 10; try++ {
+				a, to := burst(t, s, "burst:v1:k", sleep)
+				answered, timedOut = answered+a, timedOut+to
+			}
+			if timedOut < 10 {
+				t.Fatalf("%d calls answered, %d timed out in 5 bursts: no burst made calls wait out their deadline", answered, timedOut)
+			}
+			st, err := s.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range st.Breakers {
+				if b.Opens != 0 {
+					t.Errorf("breaker %s opened %d times (%d rejected) on a healthy server (%d answered, %d timed out waiting)",
+						b.Endpoint, b.Opens, b.Rejected, answered, timedOut)
+				}
+			}
+			t.Logf("%d answered, %d timed out waiting", answered, timedOut)
+		})
+	}
+}
+
+// burst runs 40 callers of Get(key) with a 30 ms deadline for a second while the Store's connection is
+// kept busy by DEBUG SLEEP sleep (seconds) in a loop, and returns how many were answered and how many timed out.
+// Any other error fails the test.
+func burst(t *testing.T, s *Store, key, sleep string) (answered, timedOut int64) {
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var slow sync.WaitGroup
+	slow.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := s.client.Do(ctx, "DEBUG", "SLEEP", sleep).Err(); err != nil {
+				t.Errorf("DEBUG SLEEP: %v", err)
+				return
+			}
+		}
+	})
+	var a, to, other atomic.Int64
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			for end := time.Now().Add(time.Second); time.Now().Before(end); {
+				dctx, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+				_, err := s.Get(dctx, key)
+				cancel()
+				switch {
+				case err == nil:
+					a.Add(1)
+				case errors.Is(err, context.DeadlineExceeded):
+					to.Add(1)
+				default:
+					if other.Add(1) == 1 {
+						t.Errorf("Get of a healthy server: %v", err)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	slow.Wait()
+	return a.Load(), to.Load()
 }
 
 // TestBreakerOff: breaker_failures=0 turns the breakers off: no rows in Stats, and a stopped server

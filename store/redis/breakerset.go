@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"sort"
 	"sync"
@@ -24,6 +25,8 @@ type breakerSet struct {
 
 	off       atomic.Bool  // set by close: the hooks, which stay on a caller's client, let everything through
 	notClosed atomic.Int32 // breakers open or half-open (see troubled)
+
+	index atomic.Pointer[breakerIndex] // a copy of byAddr for lock-free lookups on the call path
 
 	mu       sync.Mutex
 	closed   bool
@@ -77,7 +80,34 @@ func (bs *breakerSet) breakerFor(endpoint string, o *goredis.Options) *breaker {
 	bs.byAddr[endpoint] = b
 	bs.list = append(bs.list, b)
 	sort.Slice(bs.list, func(i, j int) bool { return bs.list[i].endpoint < bs.list[j].endpoint })
+	idx := &breakerIndex{byAddr: maps.Clone(bs.byAddr)}
+	if len(bs.list) == 1 {
+		idx.single = b
+	}
+	bs.index.Store(idx)
 	return b
+}
+
+// breakerIndex is an immutable copy of a set's breakers by endpoint, replaced when one is added.
+type breakerIndex struct {
+	byAddr map[string]*breaker
+	single *breaker // the only breaker of a single-endpoint Store, else nil
+}
+
+// lookup returns the breaker of addr, or with addr "" the only breaker of a single-endpoint Store; nil
+// when there is none. It takes no lock.
+func (bs *breakerSet) lookup(addr string) *breaker {
+	if bs == nil {
+		return nil
+	}
+	idx := bs.index.Load()
+	switch {
+	case idx == nil:
+		return nil
+	case addr == "":
+		return idx.single
+	}
+	return idx.byAddr[addr]
 }
 
 // startProbe runs b's probe loop unless the set is closed; called with b.mu held.
@@ -174,27 +204,18 @@ func (bs *breakerSet) close() {
 // one atomic load, so the adaptive pipelining mode can ask it on every call (nil: no breakers).
 func (bs *breakerSet) troubled() bool { return bs != nil && bs.notClosed.Load() > 0 }
 
-// queuedTimeout tells the breaker of addr ("" on a single-endpoint Store) that a call queued on the
-// auto-pipeliner ran out of its budget. The hook sees a pipelined batch once, on the auto-pipeliner's
-// own context, and a hung batch only after the read timeout: without this, a hung endpoint would open
-// its breaker one batch at a time while every queued call waits out its budget (Fetch's 100 ms), where
-// the direct path counts each call that ran out of time. Only a closed breaker counts it: in half-open
-// the probe and real calls decide, and a call that began before an opening tells nothing new.
-func (bs *breakerSet) queuedTimeout(addr string) {
-	if bs == nil {
+// queuedTimeout tells b, the breaker of the endpoint a call queued on the auto-pipeliner was for, that
+// the call ran out of its budget; mark is how many calls b had answered when the call was queued. The
+// hook sees a pipelined batch once, on the auto-pipeliner's own context, and a hung batch only after
+// the read timeout: without this, a hung endpoint would open its breaker one batch at a time while every
+// queued call waits out its budget (Fetch's 100 ms), where the direct path counts each call that ran out
+// of time. As there (judgeCall), a call that timed out while b answered others tells of a queue, not of
+// a hung endpoint, and is not counted. Only a closed breaker counts it: in half-open the probe and real
+// calls decide, and a call that began before an opening tells nothing new.
+func (bs *breakerSet) queuedTimeout(b *breaker, mark uint64) {
+	if b == nil || store.BreakerState(b.state.Load()) != store.BreakerClosed || b.answers.Load() != mark {
 		return
 	}
-	bs.mu.Lock()
-	var b *breaker
-	if addr == "" && len(bs.list) == 1 {
-		b = bs.list[0]
-	} else {
-		b = bs.byAddr[addr]
-	}
-	bs.mu.Unlock()
-	if b != nil && store.BreakerState(b.state.Load()) == store.BreakerClosed {
-		// Named by the breaker's endpoint: on a single-endpoint Store addr is "".
-		cause := &UnavailableError{Addr: b.endpoint, Cause: fmt.Errorf("queued on the auto-pipeliner: %w", context.DeadlineExceeded)}
-		b.record(b.gen.Load(), failure, cause)
-	}
+	cause := &UnavailableError{Addr: b.endpoint, Cause: fmt.Errorf("queued on the auto-pipeliner: %w", context.DeadlineExceeded)}
+	b.record(b.gen.Load(), failure, cause)
 }
