@@ -155,7 +155,7 @@ func New(s store.Store, opts ...Option) (*Cache, error) {
 	// Asserted once: an assertion to an interface type costs a lookup per read otherwise.
 	c.viewer, _ = s.(store.Viewer)
 	c.decoded, _ = s.(store.DecodedCache)
-	c.leaser, _ = s.(store.CompareDeleter)
+	c.leaser = leaseStore(s)
 	if o.logger != nil {
 		c.installLogger(o.logger)
 	}

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"time"
+
+	"github.com/cachekit/cachekit/store"
 )
 
 // The cross-process stampede lease (Policy.Lease).
@@ -23,6 +25,23 @@ const (
 	leasePollInitial = 2 * time.Millisecond
 	leasePollMax     = 25 * time.Millisecond
 )
+
+// leaseStore returns s as the CompareDeleter that releases leases, or nil when leases cannot work on it
+// (Policy.Lease is then ignored, as documented): a composite store (tiered) compares and deletes through
+// its innermost tier, L2, so one whose L2 cannot (a memory L2) would take leases it could never release.
+func leaseStore(s store.Store) store.CompareDeleter {
+	cd, ok := s.(store.CompareDeleter)
+	if !ok {
+		return nil
+	}
+	if comp, ok := s.(store.Composite); ok {
+		tiers := comp.Tiers()
+		if len(tiers) == 0 || leaseStore(tiers[len(tiers)-1]) == nil {
+			return nil
+		}
+	}
+	return cd
+}
 
 // leaseKey is the lease key of a full key: in the namespace (ClearAll removes it too), but never a key
 // a Cache can write, since keyspace segments are never empty.

@@ -3,6 +3,7 @@ package cachekit_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -70,17 +71,22 @@ func stampede(t *testing.T, caches []*cachekit.Cache, perInstance int, key strin
 
 // With Policy.Lease, 1,000 concurrent Fetches of one cold key across 4 Cache instances sharing Redis
 // call the loader exactly once, and every caller gets that load's value; without it, each instance's
-// own shared load is all there is (at most 4 loads). On tiered over Redis too (the lease lives in L2).
+// own shared load is all there is (at most 4 loads). On tiered over Redis too (the lease lives in L2),
+// and on a Redis Cluster.
 func TestLeaseOneLoadAcrossInstances(t *testing.T) {
 	srv := redistest.Standalone(t)
 	// The lease protocol is under test, not the store's budgets: with 250 callers per instance queued
 	// for 20 connections on a CI machine running every package under -race, a call can outlast the
 	// default 1 s budget, and a Fetch whose store call failed loads without a lease, by design (the
 	// failure message then shows StoreErrors). Generous budgets keep the store answering.
-	patient := srv.URL + "?dial_timeout=3s&read_timeout=3s&write_timeout=3s&pool_timeout=3s"
+	const budgets = "dial_timeout=3s&read_timeout=3s&write_timeout=3s&pool_timeout=3s"
+	patient := srv.URL + "?" + budgets
+	// On a Cluster the lease key (key + "::lease") is in another slot than the value: each lease call
+	// touches one key, so nothing needs them together.
 	urls := map[string]string{
-		"redis":  patient,
-		"tiered": "tiered://?l1=" + url.QueryEscape("memory://") + "&l2=" + url.QueryEscape(patient),
+		"redis":   patient,
+		"tiered":  "tiered://?l1=" + url.QueryEscape("memory://") + "&l2=" + url.QueryEscape(patient),
+		"cluster": redistest.Cluster(t, 3).URL + "&" + budgets,
 	}
 	for name, raw := range urls {
 		t.Run(name, func(t *testing.T) {
@@ -131,6 +137,34 @@ func TestLeaseOneLoadAcrossInstances(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// On a tiered store whose L2 cannot compare and delete (memory), Policy.Lease is ignored as documented:
+// no lease is taken, so none is left behind to make the next load wait for its expiry.
+func TestLeaseIgnoredOnTieredOverMemory(t *testing.T) {
+	c, err := cachekit.Open(context.Background(), "tiered://?l1="+url.QueryEscape("memory://")+"&l2="+url.QueryEscape("memory://"),
+		cachekit.WithNamespace("leasemem"), cachekit.WithDefaultPolicy(cachekit.Policy{Lease: 2 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var calls atomic.Int64
+	load := func(ctx context.Context) (string, error) { calls.Add(1); return "v", nil }
+	for i := range 2 {
+		if _, err := cachekit.Fetch(context.Background(), c, fmt.Sprintf("price:K%d", i), 20*time.Millisecond, load); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("loader called %d times for 2 cold keys, want 2", n)
+	}
+	got := c.Counters()
+	if got.LeasesTaken != 0 || got.StoreErrors != 0 {
+		t.Errorf("LeasesTaken=%d StoreErrors=%d; want 0 and 0 (no lease on a store that cannot release one)", got.LeasesTaken, got.StoreErrors)
+	}
+	if _, err := c.Store().TTL(context.Background(), c.Keyspace().Prefix()+"price:K0::lease"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("lease key: %v; want none (ErrNotFound)", err)
 	}
 }
 

@@ -46,8 +46,11 @@ type Policy struct {
 	// its fresh TTL, the loading process takes a lease in the store (SET NX of the key's lease key for
 	// Lease) and the other processes wait for its value instead of loading it too (see Fetch). It needs
 	// a store that can release a lease by its owner only (store.CompareDeleter: Redis and tiered over
-	// Redis); on other stores it is ignored, one process's shared load being all there is. It should
-	// exceed the loader's usual duration: a load that outlasts it may be repeated by another process.
+	// Redis); on other stores (memory, tiered over memory) it is ignored, one process's shared load
+	// being all there is. On a Redis Cluster the lease key (the key's full name + "::lease") lives in
+	// its own slot, not the value's: taking it (SET NX), releasing it (a compare-and-delete script) and
+	// the waiters' polls each touch one key, so nothing needs the two in one slot. It should exceed the
+	// loader's usual duration: a load that outlasts it may be repeated by another process.
 	Lease time.Duration
 	// Jitter, a fraction in [0, 1): each fresh TTL is shortened by a random part of up to Jitter×TTL, so
 	// keys written together do not expire together.
