@@ -165,39 +165,25 @@ func (a *adaptive) abandon(write goredis.Cmder, futures ...goredis.AutoFuture) {
 	}()
 }
 
-// queuedBreaker returns the breaker of the endpoint cmd's key lives on (nil when there is none, or the
-// Cluster does not know the slot yet) and how many calls it has answered: taken as cmd is queued, for
-// queuedTimeout. On a Cluster it looks the key's master up, as the Cluster client will.
-func (s *Store) queuedBreaker(ctx context.Context, cmd goredis.Cmder) (*breaker, uint64) {
-	if s.breakers == nil {
-		return nil, 0
+// queuedTimeout reports a pipelined call that ran out of its budget (not one cancelled by its caller)
+// to the breaker of the endpoint its key lives on (see breakerSet.queuedTimeout).
+func (s *Store) queuedTimeout(ctx context.Context, cmd goredis.Cmder) {
+	if s.breakers == nil || errors.Is(ctx.Err(), context.Canceled) {
+		return
 	}
 	addr := ""
 	if s.cluster != nil {
 		key, ok := cmdKey(cmd)
 		if !ok {
-			return nil, 0
+			return
 		}
 		node, err := s.cluster.MasterForKey(context.WithoutCancel(ctx), key)
 		if err != nil {
-			return nil, 0
+			return
 		}
 		addr = node.Options().Addr
 	}
-	b := s.breakers.lookup(addr)
-	if b == nil {
-		return nil, 0
-	}
-	return b, b.answers.Load()
-}
-
-// queuedTimeout reports a pipelined call that ran out of its budget (not one cancelled by its caller)
-// to b, the breaker queuedBreaker returned for it with mark (see breakerSet.queuedTimeout).
-func (s *Store) queuedTimeout(ctx context.Context, b *breaker, mark uint64) {
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return
-	}
-	s.breakers.queuedTimeout(b, mark)
+	s.breakers.queuedTimeout(s.breakers.lookup(addr))
 }
 
 // cmdKey returns the key of a single-key command (its first argument).
@@ -236,11 +222,10 @@ func (s *Store) do(ctx context.Context, cmd goredis.Cmder) error {
 		a.leave()
 		return err
 	}
-	b, mark := s.queuedBreaker(ctx, cmd)
 	f := s.ap.Submit(ctx, cmd)
 	err := f.WaitContext(ctx)
 	if err != nil && ctxDone(ctx) {
-		s.queuedTimeout(ctx, b, mark)
+		s.queuedTimeout(ctx, cmd)
 		var write goredis.Cmder
 		if isWrite(cmd) {
 			write = cmd
@@ -290,11 +275,10 @@ func (s *Store) getWithTTLAuto(ctx context.Context, key string) (get *goredis.St
 		})
 		return get, pttl, err
 	}
-	b, mark := s.queuedBreaker(ctx, get)
 	getF, pttlF := s.ap.Submit(ctx, get), s.ap.Submit(ctx, pttl)
 	err = getF.WaitContext(ctx)
 	if err != nil && ctxDone(ctx) {
-		s.queuedTimeout(ctx, b, mark)
+		s.queuedTimeout(ctx, get)
 		a.abandon(nil, getF, pttlF)
 		return nil, nil, ctxErr(ctx)
 	}

@@ -90,19 +90,38 @@ func judge(ctx context.Context, err error) outcome {
 	return success
 }
 
-// judgeCall is judge for a call at b that began when b had answered mark calls. A call that ran out of
-// time (its deadline, a read or dial timeout, a pool wait) while b answered other calls is neutral: the
-// endpoint is up, and the time went to waiting for a pooled connection or a place in a pipeline behind
-// other callers, or the caller's deadline was shorter than a round trip. Counting such calls would open
-// the breaker of a healthy server under a burst of callers (more than the pool holds, with Fetch's
-// 100 ms read budget), and then every caller would fail and every Fetch would call its loader. A hung
-// server answers nothing, so its timeouts still count; refused and reset connections always count.
-func judgeCall(ctx context.Context, err error, b *breaker, mark uint64) outcome {
+// answeredWindow is how recently an endpoint must have answered some call for a timeout at it not to
+// count against its breaker (judgeCall): well above the gap between answers of a busy server, well below
+// Fetch's 100 ms read budget, so a server that stopped answering is still caught within that budget.
+const answeredWindow = 50 * time.Millisecond
+
+// monoEpoch anchors monoNow, the monotonic clock of lastAnswer.
+var monoEpoch = time.Now()
+
+// monoNow is the monotonic time since monoEpoch.
+func monoNow() time.Duration { return time.Since(monoEpoch) }
+
+// judgeCall is judge for a call at b. A call that ran out of time (its deadline, a read or dial timeout,
+// a pool wait) while b answered other calls within the last answeredWindow is neutral: the endpoint is
+// up, and the time went to waiting for a pooled connection or a place in a pipeline behind other
+// callers, or the caller's deadline was shorter than a round trip. Counting such calls opened the
+// breaker of a healthy server under a burst of callers (more than the pool holds, with Fetch's 100 ms
+// read budget), and then every caller failed and every Fetch called its loader. A hung server answers
+// nothing, so its timeouts count once answeredWindow has passed; refused and reset connections always
+// count. (Answers to calls sent before a hang may still arrive after a call began, so "answered since
+// the call began" would not catch a hang as soon.)
+func judgeCall(ctx context.Context, err error, b *breaker) outcome {
 	o := judge(ctx, err)
-	if o == failure && b.answers.Load() != mark && isTimeout(ctx, err) {
+	if o == failure && b.answeredRecently() && isTimeout(ctx, err) {
 		return neutral
 	}
 	return o
+}
+
+// answeredRecently reports whether b's endpoint answered a call within the last answeredWindow.
+func (b *breaker) answeredRecently() bool {
+	last := b.lastAnswer.Load()
+	return last != 0 && monoNow()-time.Duration(last) < answeredWindow
 }
 
 // isTimeout reports whether a failed call ran out of time rather than being refused or reset.
@@ -141,7 +160,9 @@ type breaker struct {
 	opens    atomic.Int64
 	rejected atomic.Int64
 	openErr  atomic.Pointer[CircuitOpenError]
-	answers  atomic.Uint64 // calls the endpoint answered (successes recorded), for judgeCall
+	// lastAnswer is when the endpoint last answered a call (monoNow, to the millisecond: it is stored
+	// at most once a millisecond, so busy callers do not all write it), for judgeCall.
+	lastAnswer atomic.Int64
 
 	mu      sync.Mutex
 	since   time.Time
@@ -162,7 +183,9 @@ func (b *breaker) allow() (uint64, error) {
 func (b *breaker) record(gen uint64, o outcome, err error) {
 	switch o {
 	case success:
-		b.answers.Add(1)
+		if now := int64(monoNow()); now-b.lastAnswer.Load() >= int64(time.Millisecond) {
+			b.lastAnswer.Store(now)
+		}
 		if b.fails.Load() != 0 {
 			b.fails.Store(0)
 		}

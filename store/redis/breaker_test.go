@@ -291,40 +291,39 @@ func TestBreakerContextDeadlineCounts(t *testing.T) {
 }
 
 // judgeCall: a call that ran out of time counts as a failure only when the endpoint answered nothing
-// since the call began; a refused connection counts either way, and answers stay answers.
+// within answeredWindow; a refused connection counts either way, and answers stay answers.
 func TestJudgeCallTimeoutWhileOthersAnswered(t *testing.T) {
 	b := &breaker{set: newBreakerSet(3, time.Second)}
+	b.lastAnswer.Store(int64(monoNow() - 2*answeredWindow))
 	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Millisecond))
 	defer cancel()
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
-	mark := b.answers.Load()
-	if o := judgeCall(expired, context.DeadlineExceeded, b, mark); o != failure {
-		t.Errorf("timeout with no answer since: %v, want failure", o)
+	if o := judgeCall(expired, context.DeadlineExceeded, b); o != failure {
+		t.Errorf("timeout with no recent answer: %v, want failure", o)
 	}
-	b.record(b.gen.Load(), success, nil)
+	b.set.queuedTimeout(b)
+	if n := b.fails.Load(); n != 1 {
+		t.Errorf("queued timeout with no recent answer: %d failures, want 1", n)
+	}
+	b.record(b.gen.Load(), success, nil) // an answer now
 	for _, err := range []error{context.DeadlineExceeded, goredis.ErrPoolTimeout, timeoutErr{}} {
 		ctx := context.Background()
 		if errors.Is(err, context.DeadlineExceeded) {
 			ctx = expired
 		}
-		if o := judgeCall(ctx, err, b, mark); o != neutral {
-			t.Errorf("%v after another call was answered: %v, want neutral", err, o)
+		if o := judgeCall(ctx, err, b); o != neutral {
+			t.Errorf("%v just after another call was answered: %v, want neutral", err, o)
 		}
 	}
-	if o := judgeCall(context.Background(), refused, b, mark); o != failure {
-		t.Errorf("refused after another call was answered: %v, want failure", o)
+	if o := judgeCall(context.Background(), refused, b); o != failure {
+		t.Errorf("refused just after another call was answered: %v, want failure", o)
 	}
-	if o := judgeCall(context.Background(), nil, b, mark); o != success {
+	if o := judgeCall(context.Background(), nil, b); o != success {
 		t.Errorf("an answer: %v, want success", o)
 	}
-	// The queued path: counted only with nothing answered since the call was queued.
-	b.set.queuedTimeout(b, mark)
+	b.set.queuedTimeout(b)
 	if n := b.fails.Load(); n != 0 {
-		t.Errorf("queued timeout after an answer counted (%d failures), want none", n)
-	}
-	b.set.queuedTimeout(b, b.answers.Load())
-	if n := b.fails.Load(); n != 1 {
-		t.Errorf("queued timeout with no answer since: %d failures, want 1", n)
+		t.Errorf("queued timeout just after an answer counted (%d failures), want none", n)
 	}
 }
 

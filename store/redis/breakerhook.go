@@ -37,9 +37,8 @@ func (h breakerHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 		if err != nil {
 			return refusal(err, cmd) // Client.Process sets it on cmd
 		}
-		mark := h.b.answers.Load()
 		err = next(context.WithValue(ctx, nestKey(h), true), cmd)
-		h.b.record(gen, judgeCall(ctx, err, h.b, mark), err)
+		h.b.record(gen, judgeCall(ctx, err, h.b), err)
 		return err
 	}
 }
@@ -57,9 +56,8 @@ func (h breakerHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) gored
 			}
 			return err
 		}
-		mark := h.b.answers.Load()
 		err = next(context.WithValue(ctx, nestKey(h), true), cmds)
-		h.b.record(gen, judgeCall(ctx, err, h.b, mark), err)
+		h.b.record(gen, judgeCall(ctx, err, h.b), err)
 		return err
 	}
 }

@@ -205,15 +205,15 @@ func (bs *breakerSet) close() {
 func (bs *breakerSet) troubled() bool { return bs != nil && bs.notClosed.Load() > 0 }
 
 // queuedTimeout tells b, the breaker of the endpoint a call queued on the auto-pipeliner was for, that
-// the call ran out of its budget; mark is how many calls b had answered when the call was queued. The
-// hook sees a pipelined batch once, on the auto-pipeliner's own context, and a hung batch only after
-// the read timeout: without this, a hung endpoint would open its breaker one batch at a time while every
-// queued call waits out its budget (Fetch's 100 ms), where the direct path counts each call that ran out
-// of time. As there (judgeCall), a call that timed out while b answered others tells of a queue, not of
-// a hung endpoint, and is not counted. Only a closed breaker counts it: in half-open the probe and real
-// calls decide, and a call that began before an opening tells nothing new.
-func (bs *breakerSet) queuedTimeout(b *breaker, mark uint64) {
-	if b == nil || store.BreakerState(b.state.Load()) != store.BreakerClosed || b.answers.Load() != mark {
+// the call ran out of its budget. The hook sees a pipelined batch once, on the auto-pipeliner's own
+// context, and a hung batch only after the read timeout: without this, a hung endpoint would open its
+// breaker one batch at a time while every queued call waits out its budget (Fetch's 100 ms), where the
+// direct path counts each call that ran out of time. As there (judgeCall), a call that timed out while b
+// answered others tells of a queue, not of a hung endpoint, and is not counted. Only a closed breaker
+// counts it: in half-open the probe and real calls decide, and a call that began before an opening
+// tells nothing new.
+func (bs *breakerSet) queuedTimeout(b *breaker) {
+	if b == nil || store.BreakerState(b.state.Load()) != store.BreakerClosed || b.answeredRecently() {
 		return
 	}
 	cause := &UnavailableError{Addr: b.endpoint, Cause: fmt.Errorf("queued on the auto-pipeliner: %w", context.DeadlineExceeded)}
