@@ -12,6 +12,7 @@ import (
 
 	"github.com/cachekit/cachekit"
 	"github.com/cachekit/cachekit/cachekitprom"
+	"github.com/cachekit/cachekit/store"
 	_ "github.com/cachekit/cachekit/store/memory"
 )
 
@@ -326,5 +327,48 @@ func TestScrapeClosedCache(t *testing.T) {
 	}
 	if v := got.value(t, op("set", "ticker", "ok")); v != 1 {
 		t.Errorf("set/ticker/ok = %v, want 1", v)
+	}
+}
+
+// slowScan is a memory store whose Scan (the namespace key count) takes a second and a half: a large
+// database, as far as the count is concerned. Every other call is the real store's.
+type slowScan struct{ store.Store }
+
+func (s slowScan) Scan(ctx context.Context, pattern string, fn func(key string) bool) error {
+	select {
+	case <-time.After(1500 * time.Millisecond):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.Store.Scan(ctx, pattern, fn)
+}
+
+// A store that reports its Stats is up, even while the first namespace key count outlasts the scrape:
+// cachekit_store_up is 1 at once, the store's gauges are there, and the key count appears once done.
+func TestStoreUpWhileTheKeyCountRuns(t *testing.T) {
+	ctx := context.Background()
+	mem, err := store.Open(ctx, "memory://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cachekit.New(slowScan{mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	if err := c.Set(ctx, "ticker:A", quote{Symbol: "A"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(cachekitprom.New(c, cachekitprom.WithScrapeTimeout(200*time.Millisecond)))
+	got := scrape(t, reg)
+	if v := got.value(t, "cachekit_store_up{}"); v != 1 {
+		t.Errorf("cachekit_store_up = %v while the key count runs; want 1", v)
+	}
+	if v := got.value(t, series("cachekit_store_keys", map[string]string{"tier": "l1"})); v != 1 {
+		t.Errorf("cachekit_store_keys{tier=l1} = %v; want 1", v)
+	}
+	if strings.Contains(got.text, "cachekit_namespace_keys ") {
+		t.Errorf("namespace key count exported before it was counted:\n%s", got.text)
 	}
 }

@@ -31,7 +31,7 @@ func newDescs(constLabels prometheus.Labels) descs {
 		dLeaseWaits:       d("cachekit_lease_waits_total", "Loads skipped because another process's load, awaited, wrote the value."),
 		dEncodeErrors:     d("cachekit_encode_errors_total", "Values that could not be encoded."),
 
-		dStoreUp:       d("cachekit_store_up", "1 when the last scrape's Cache.Stats succeeded within the scrape timeout, else 0."),
+		dStoreUp:       d("cachekit_store_up", "1 when the store reported its Stats within the scrape timeout, else 0 (the namespace key count is not waited for)."),
 		dNamespaceKeys: d("cachekit_namespace_keys", "Keys in this Cache's namespace (a SCAN count refreshed every 10 s, at most 1,000,000)."),
 		dKeys:          d("cachekit_store_keys", "Keys held by the store tier, all namespaces.", "tier"),
 		dBytes:         d("cachekit_store_memory_bytes", "Memory the store tier uses.", "tier"),

@@ -32,7 +32,7 @@
 //
 // From Cache.Stats, read at each scrape within WithScrapeTimeout (default 1 s):
 //
-//	cachekit_store_up                                gauge: 1 when Stats succeeded, else 0
+//	cachekit_store_up                                gauge: 1 when the store reported its Stats, else 0
 //	cachekit_namespace_keys                          gauge: keys of this namespace (a SCAN count, ≤ 10 s old)
 //	cachekit_store_keys{tier}                        gauge: keys of the tier, all namespaces
 //	cachekit_store_memory_bytes{tier}                gauge
