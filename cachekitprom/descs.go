@@ -46,9 +46,9 @@ func newDescs(constLabels prometheus.Labels) descs {
 		dBreakerOpens:    d("cachekit_breaker_opens_total", "Times the endpoint's circuit breaker opened.", "endpoint"),
 		dBreakerRejected: d("cachekit_breaker_rejected_total", "Calls the endpoint's open circuit breaker failed at once.", "endpoint"),
 
-		dInvSent:     d("cachekit_invalidations_sent_total", "Invalidation messages this tiered store published."),
-		dInvReceived: d("cachekit_invalidations_received_total", "Invalidation messages from other instances this tiered store applied."),
-		dInvDropped:  d("cachekit_invalidations_dropped_total", "Invalidation messages this tiered store failed to publish."),
+		dInvSent:     d("cachekit_invalidations_sent_total", "Keys this tiered store published invalidations of (pub/sub path; nothing on client tracking)."),
+		dInvReceived: d("cachekit_invalidations_received_total", "Key invalidations this tiered store applied to its L1: other instances' writes on pub/sub; on client tracking, Redis's reports, which include the echoes of its own writes."),
+		dInvDropped:  d("cachekit_invalidations_dropped_total", "Invalidation publishes this tiered store failed (each may carry several keys; L1s elsewhere then expire by l1_ttl)."),
 		dFlushes:     d("cachekit_l1_flushes_total", "Whole-L1 flushes (a flush message, an undecodable one, or a resync after a lost subscription)."),
 		dBackfills:   d("cachekit_backfills_total", "L2 hits copied into L1."),
 		dL1Stale:     d("cachekit_l1_stale_served_total", "Keys L1 served stale because L2 could not confirm them (L1 fail-safe)."),
