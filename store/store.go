@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -48,8 +49,9 @@ type Store interface {
 	// Delete removes keys and reports how many existed. Deleting a missing key is not an error.
 	Delete(ctx context.Context, keys ...string) (int, error)
 
-	// TTL returns the remaining lifetime of key (> 0), or an error wrapping ErrNotFound when it is missing
-	// or expired.
+	// TTL returns the remaining lifetime of key (> 0), NoExpiry for a key that exists without an expiry
+	// (written by something other than cachekit, which always sets one), or an error wrapping ErrNotFound
+	// when it is missing or expired.
 	TTL(ctx context.Context, key string) (time.Duration, error)
 
 	// DeletePattern removes every key matching pattern, with Redis glob semantics exactly (see Match), and
@@ -67,6 +69,9 @@ type Store interface {
 	// Close releases the store's resources. It is idempotent; calls after Close fail with ErrClosed.
 	Close() error
 }
+
+// NoExpiry is what Store.TTL reports for a key that exists without an expiry.
+const NoExpiry = time.Duration(math.MaxInt64)
 
 // Item is one entry of a SetMany call.
 type Item struct {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/shopspring/decimal"
 
 	"github.com/cachekit/cachekit"
@@ -55,6 +56,33 @@ func TestBinaryConventionsAgainstRedis(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &g); err != nil || g.TTLMs <= 0 || g.TTLMs > (time.Minute).Milliseconds() || g.Meta.Codec != "json" || g.FullKey != ns+":v1:ticker:QRL/USDT" {
 		t.Fatalf("get --json: %s (%v)", r.stdout, err)
 	}
+	// A key written without an expiry (by redis-cli, say) shows "no expiry" and ttl_ms -1, in get and
+	// keys --long, never a TTL of 292 years.
+	raw := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
+	defer raw.Close()
+	if err := raw.Set(ctx, ns+":v1:ticker:NOTTL/USDT", `{"symbol":"NOTTL/USDT"}`, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	r = cli.run("", "get", "ticker:NOTTL/USDT", "--cache", srv.URL, "--namespace", ns).expect(t, exitOK)
+	if !strings.Contains(r.stderr, "# ttl:        no expiry\n") {
+		t.Errorf("get of a key without expiry:\n%s", r.stderr)
+	}
+	r = cli.run("", "get", "ticker:NOTTL/USDT", "--json", "--cache", srv.URL, "--namespace", ns).expect(t, exitOK)
+	if err := json.Unmarshal([]byte(r.stdout), &g); err != nil || g.TTLMs != -1 {
+		t.Errorf("get --json of a key without expiry: %s (%v); want ttl_ms -1", r.stdout, err)
+	}
+	r = cli.run("", "keys", "--long", "ticker:NOTTL*", "--cache", srv.URL, "--namespace", ns).expect(t, exitOK)
+	if got := lines(r.stdout); len(got) != 3 || !strings.Contains(got[2], "no expiry") {
+		t.Errorf("keys --long of a key without expiry:\n%s", r.stdout)
+	}
+	r = cli.run("", "keys", "--long", "--json", "ticker:NOTTL*", "--cache", srv.URL, "--namespace", ns).expect(t, exitOK)
+	if err := json.Unmarshal([]byte(r.stdout), &k); err != nil || len(k.Keys) != 1 || k.Keys[0].TTLMs == nil || *k.Keys[0].TTLMs != -1 {
+		t.Errorf("keys --long --json of a key without expiry: %s (%v); want ttl_ms -1", r.stdout, err)
+	}
+	if err := raw.Del(ctx, ns+":v1:ticker:NOTTL/USDT").Err(); err != nil {
+		t.Fatal(err)
+	}
+
 	// The full key as redis-cli shows it: not found, with the relative key suggested.
 	r = cli.run("", "get", ns+":v1:ticker:QRL/USDT", "--cache", srv.URL, "--namespace", ns).expect(t, exitNotFound)
 	if !strings.Contains(r.stderr, "hint: that looks like a full key; keys are relative to the namespace: cachekit get ticker:QRL/USDT") {

@@ -39,7 +39,8 @@ can be inspected; the library deletes such entries on read.
             "key_id": "k1" (encrypted values only)},
    "value": <the value as JSON>}
 codec is "json", "msgpack" or "plain-json" (no envelope, as the Python bot writes); written_at and
-fresh_until are omitted when the value does not record them; ttl_ms is -1 when the key has no expiry;
+fresh_until are omitted when the value does not record them; ttl_ms is -1 when the key has no expiry
+and -2 when it expired between reading it and its TTL (Redis's PTTL conventions);
 value is null for an encrypted value (then exit 1).`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 			cf := cacheFlags{ops: true}
@@ -70,7 +71,7 @@ value is null for an encrypted value (then exit 1).`,
 				ttl, err := cache.Store().TTL(ctx, full)
 				switch {
 				case isNotFound(err):
-					ttl = -1 // expired between the two calls, or no expiry recorded
+					ttl = ttlGone // expired or deleted between the two calls
 				case err != nil:
 					return err
 				}
@@ -153,7 +154,7 @@ func shellQuote(s string) string {
 // getInfo is what get knows about an entry besides its value.
 type getInfo struct {
 	key, full string
-	ttl       time.Duration // -1: no expiry
+	ttl       time.Duration // store.NoExpiry: none; ttlGone: gone since it was read
 	size      int
 	meta      codec.Meta
 	enveloped bool
@@ -211,10 +212,7 @@ func (g getInfo) json(value []byte) getJSON {
 		t := g.meta.SoftExpiry
 		m.FreshUntil = &t
 	}
-	ttl := int64(-1)
-	if g.ttl >= 0 {
-		ttl = g.ttl.Milliseconds()
-	}
+	ttl := ttlMs(g.ttl)
 	v := json.RawMessage("null") // an encrypted value is not shown
 	if value != nil {
 		v = compactJSON(value)
@@ -227,11 +225,7 @@ func (g getInfo) text() string {
 	var b strings.Builder
 	line := func(name, value string) { fmt.Fprintf(&b, "# %-11s %s\n", name+":", value) }
 	line("key", g.full)
-	ttl := "no expiry"
-	if g.ttl >= 0 {
-		ttl = fmtTTL(g.ttl)
-	}
-	line("ttl", ttl)
+	line("ttl", ttlText(g.ttl, "expired since it was read"))
 	line("size", fmtBytes(int64(g.size)))
 	line("codec", g.codecName())
 	if !g.meta.WrittenAt.IsZero() {

@@ -26,13 +26,15 @@ SCAN, never KEYS. Quote the pattern so the shell does not expand it.
 
 --limit N stops the scan after N distinct keys (which are then sorted: they are N of the matching keys,
 not necessarily the first N in order) and says so on stderr. --long adds each key's remaining TTL and
-the size of its stored (encoded) value; a key that expired while listed shows "-". --quiet prints only
+the size of its stored (encoded) value; a key without an expiry shows "no expiry", one that expired
+while listed "-". --quiet prints only
 the number of matching keys.
 
 --json prints one object:
   {"namespace": "qrl:v1:", "count": N, "truncated": false,
    "keys": [{"key": "ticker:QRL/USDT", "ttl_ms": 4200, "size": 312}, ...]}
-ttl_ms and size are there with --long only (-1 when the key expired meanwhile); "keys" is [] with --quiet.`,
+ttl_ms and size are there with --long only (ttl_ms -1 for a key without an expiry, -2 and size -1 for
+one that expired meanwhile: Redis's PTTL conventions); "keys" is [] with --quiet.`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 			cf := cacheFlags{ops: true}
 			cf.register(fs)
@@ -88,7 +90,8 @@ ttl_ms and size are there with --long only (-1 when the key expired meanwhile); 
 	}
 }
 
-// keyDetail is one line of keys --long. ttl and size are -1 for a key that expired while listed.
+// keyDetail is one line of keys --long. ttl is ttlGone and size -1 for a key that expired while listed;
+// ttl is store.NoExpiry for a key without an expiry.
 type keyDetail struct {
 	key  string
 	ttl  time.Duration
@@ -101,7 +104,7 @@ func keyDetails(ctx context.Context, cache *cachekit.Cache, keys []string) ([]ke
 	ks := cache.Keyspace()
 	out := make([]keyDetail, len(keys))
 	for i, rel := range keys {
-		out[i] = keyDetail{key: rel, ttl: -1, size: -1}
+		out[i] = keyDetail{key: rel, ttl: ttlGone, size: -1}
 	}
 	for start := 0; start < len(keys); start += clearBatch {
 		batch := keys[start:min(start+clearBatch, len(keys))]
@@ -135,10 +138,7 @@ func isNotFound(err error) bool { return err != nil && errors.Is(err, store.ErrN
 func writeKeyDetails(w io.Writer, details []keyDetail) error {
 	t := newTable("key", "ttl", "size").alignRight(1, 2)
 	for _, d := range details {
-		ttl, size := "-", "-"
-		if d.ttl >= 0 {
-			ttl = fmtTTL(d.ttl)
-		}
+		ttl, size := ttlText(d.ttl, "-"), "-"
 		if d.size >= 0 {
 			size = fmtBytes(d.size)
 		}
@@ -179,10 +179,7 @@ func toKeysJSON(cache *cachekit.Cache, keys []string, details []keyDetail, trunc
 	for i, k := range keys {
 		item := keyJSONItem{Key: k}
 		if details != nil {
-			ms, size := int64(-1), details[i].size
-			if details[i].ttl >= 0 {
-				ms = details[i].ttl.Milliseconds()
-			}
+			ms, size := ttlMs(details[i].ttl), details[i].size
 			item.TTLMs, item.Size = &ms, &size
 		}
 		out.Keys = append(out.Keys, item)

@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"errors"
-	"math"
 	"time"
 	"unsafe"
 
@@ -13,8 +12,8 @@ import (
 )
 
 // NoExpiry is what TTL reports for a key that exists without an expiry (written by something other than
-// cachekit, which always sets one).
-const NoExpiry = time.Duration(math.MaxInt64)
+// cachekit, which always sets one): store.NoExpiry.
+const NoExpiry = store.NoExpiry
 
 // checkTTL rejects ttl <= 0 (store.CheckTTL) and returns roundTTL(ttl).
 func checkTTL(op, key string, ttl time.Duration) (time.Duration, error) {
