@@ -156,7 +156,7 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 	}
 	if cf.url != "" {
 		if env, ok := a.lookupEnv(cachekit.EnvURL); ok && env != "" && env != cf.url {
-			return nil, usageErrorf("the store is given twice: --cache=%s and %s=%s; unset one",
+			return nil, usageHintf(overrideHint(cachekit.EnvURL), "the store is given twice: --cache=%s and %s=%s",
 				store.Redact(cf.url), cachekit.EnvURL, store.Redact(env))
 		}
 		rawURL = cf.url
@@ -189,7 +189,7 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 	cf.target = rawURL
 	c, err := a.openCache(ctx, rawURL, opts...)
 	if errors.Is(err, cachekit.ErrConflict) {
-		return nil, &exitErr{code: exitUsage, err: err}
+		return nil, &exitErr{code: exitUsage, err: err, hint: conflictHint(err)}
 	}
 	if err != nil || listen == "" {
 		return c, err
@@ -201,6 +201,27 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 	}
 	a.atExit = append(a.atExit, srv.stop)
 	return c, nil
+}
+
+// conflictVars are the environment variables a conflict between a flag and the environment can name.
+var conflictVars = []string{cachekit.EnvNamespace, cachekit.EnvCodec, cachekit.EnvURL, cachekit.EnvDriver}
+
+// conflictHint tells how to run one command against other settings than the environment's, for a
+// conflict naming one of conflictVars; "" (the usage line) for any other conflict.
+func conflictHint(err error) string {
+	for _, name := range conflictVars {
+		if strings.Contains(err.Error(), " by "+name+"=") {
+			return overrideHint(name)
+		}
+	}
+	return ""
+}
+
+// overrideHint explains why a flag does not silently beat the environment variable name, and how to
+// set it aside for one command.
+func overrideHint(name string) string {
+	return "flags must agree with the environment, so that a command acts where the bot does; " +
+		"to act elsewhere, run it without " + name + ": env -u " + name + " cachekit ..."
 }
 
 // isSet reports whether the environment variable is set to something other than blanks.

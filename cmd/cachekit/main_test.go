@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"slices"
 	"strings"
@@ -198,6 +199,17 @@ func TestNamespacePrecedence(t *testing.T) {
 			for _, m := range tc.mentions {
 				if !strings.Contains(err.Error(), m) {
 					t.Errorf("%s: error %q does not name %q", tc.name, err, m)
+				}
+			}
+			// A flag against the environment: the hint says how to set the variable aside.
+			var ee *exitErr
+			if strings.HasPrefix(tc.mentions[0], "--") && strings.Contains(tc.mentions[1], "REDIS_") {
+				name, _, _ := strings.Cut(tc.mentions[1], "=")
+				switch {
+				case !errors.As(err, &ee):
+					t.Errorf("%s: %v is no usage error with a hint", tc.name, err)
+				case !strings.Contains(ee.hint, "env -u "+name+" cachekit"):
+					t.Errorf("%s: hint %q; want one naming env -u %s", tc.name, ee.hint, name)
 				}
 			}
 			continue
