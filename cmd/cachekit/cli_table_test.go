@@ -181,6 +181,7 @@ func TestGetSuggestsTheRelativeKey(t *testing.T) {
 		{"qrl:v1:ticker:QRL/USDT", "hint: that looks like a full key; keys are relative to the namespace: cachekit get ticker:QRL/USDT"},
 		{"other:v1:ticker:QRL/USDT", "hint: that looks like the full key of namespace other, version v1: cachekit get ticker:QRL/USDT --namespace other"},
 		{"ticker:qrl/usdt", "hint: symbols are stored upper case: cachekit get ticker:QRL/USDT"},
+		{"qrl:v2:ticker:QRL/USDT", "hint: that looks like a full key of version v2, and this namespace reads qrl:v1:"},
 	} {
 		r := c.run("", "get", tc.key).expect(t, exitNotFound)
 		if got := lines(r.stderr); len(got) != 2 || got[1] != tc.hint {
@@ -190,6 +191,33 @@ func TestGetSuggestsTheRelativeKey(t *testing.T) {
 	r := c.run("", "get", "ticker:NONE/USDT").expect(t, exitNotFound)
 	if len(lines(r.stderr)) != 1 {
 		t.Errorf("a plain miss gets no hint: %q", r.stderr)
+	}
+}
+
+// del and keys give get's hints for a full key or a lower-case symbol that matched nothing, on stderr,
+// with their exit codes and stdout unchanged; a key deleted, or a plain miss, gets none.
+func TestDelAndKeysSuggestTheRelativeKey(t *testing.T) {
+	c := newCLI(t).withSharedMemory()
+	seedMarket(t, c)
+	r := c.run("", "del", "qrl:v1:ticker:QRL/USDT", "ticker:qrl/usdt", "ticker:NONE/USDT").expect(t, exitOK)
+	want := []string{
+		"hint: qrl:v1:ticker:QRL/USDT: that looks like a full key; keys are relative to the namespace: cachekit del ticker:QRL/USDT",
+		"hint: ticker:qrl/usdt: symbols are stored upper case: cachekit del ticker:QRL/USDT",
+	}
+	if r.stdout != "deleted 0\n" || !slices.Equal(lines(r.stderr), want) {
+		t.Errorf("del of a full key and a lower-case symbol: stdout %q, stderr %q; want deleted 0 and %q", r.stdout, lines(r.stderr), want)
+	}
+	r = c.run("", "del", "ticker:QRL/USDT").expect(t, exitOK)
+	if r.stdout != "deleted 1\n" || r.stderr != "" {
+		t.Errorf("del of a key: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	r = c.run("", "keys", "qrl:v1:ohlcv:*").expect(t, exitOK)
+	if got := lines(r.stderr); r.stdout != "" || len(got) != 1 || got[0] != "hint: that looks like a full key; keys are relative to the namespace: cachekit keys 'ohlcv:*'" {
+		t.Errorf("keys of a full pattern: stdout %q, stderr %q", r.stdout, got)
+	}
+	r = c.run("", "keys", "nothing:*").expect(t, exitOK)
+	if r.stderr != "" {
+		t.Errorf("keys matching nothing gets no hint: %q", r.stderr)
 	}
 }
 

@@ -15,7 +15,8 @@ func delCommand() command {
 Deletes the given keys (relative to the namespace, e.g. ticker:QRL/USDT) and prints "deleted N", N being
 how many of them existed. Missing keys are not an error (exit 0). Keys are taken literally: glob
 characters have no meaning here (use clear for a symbol or the whole namespace). If any key is invalid,
-nothing is deleted (exit 2).
+nothing is deleted (exit 2). A missing key that looks like a full key (qrl:v1:ticker:QRL/USDT) or has a
+lower-case symbol gets a hint on stderr naming the key to give instead.
 
 --json prints {"deleted": N} instead.`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
@@ -34,6 +35,13 @@ nothing is deleted (exit 2).
 				n, err := cache.Delete(ctx, args...)
 				if err != nil {
 					return err
+				}
+				if n < len(args) { // some were not there: a full key or a lower-case symbol, perhaps
+					for _, key := range args {
+						if hint := fullKeyHint(ctx, cache, "del", key); hint != "" {
+							fmt.Fprintf(a.stderr, "hint: %s: %s\n", key, hint)
+						}
+					}
 				}
 				if *asJSON {
 					return writeJSON(a.stdout, struct {

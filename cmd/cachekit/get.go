@@ -63,7 +63,7 @@ value is null for an encrypted value (then exit 1).`,
 				data, err := cache.Store().Get(ctx, full)
 				if errors.Is(err, cachekit.ErrNotFound) {
 					return &exitErr{code: exitNotFound, err: fmt.Errorf("%s: not found in namespace %s", key, cache.Keyspace().Prefix()),
-						hint: fullKeyHint(ctx, cache, key)}
+						hint: fullKeyHint(ctx, cache, "get", key)}
 				}
 				if err != nil {
 					return err
@@ -109,21 +109,24 @@ value is null for an encrypted value (then exit 1).`,
 
 // fullKeyHint suggests the relative key when key looks like a full one: "qrl:v1:ticker:X" in namespace
 // qrl, or "bot:v1:ticker:X" of another namespace (then with --namespace). "" when it does not look so.
-func fullKeyHint(ctx context.Context, cache *cachekit.Cache, key string) string {
+func fullKeyHint(ctx context.Context, cache *cachekit.Cache, cmd, key string) string {
 	ks := cache.Keyspace()
 	if rel, ok := strings.CutPrefix(key, ks.Prefix()); ok && rel != "" {
-		return fmt.Sprintf("that looks like a full key; keys are relative to the namespace: cachekit get %s", shellQuote(rel))
+		return fmt.Sprintf("that looks like a full key; keys are relative to the namespace: cachekit %s %s", cmd, shellQuote(rel))
 	}
 	parts := strings.SplitN(key, ":", 3)
 	if len(parts) == 3 && versionSegment.MatchString(parts[1]) && parts[2] != "" {
-		return fmt.Sprintf("that looks like the full key of namespace %s, version %s: cachekit get %s --namespace %s",
-			parts[0], parts[1], shellQuote(parts[2]), parts[0])
+		if parts[0] == ks.Namespace() {
+			return fmt.Sprintf("that looks like a full key of version %s, and this namespace reads %s", parts[1], ks.Prefix())
+		}
+		return fmt.Sprintf("that looks like the full key of namespace %s, version %s: cachekit %s %s --namespace %s",
+			parts[0], parts[1], cmd, shellQuote(parts[2]), parts[0])
 	}
-	if sym, ok := symbolOf(key); ok {
+	if sym, ok := symbolOf(key); ok && !strings.ContainsAny(sym, "*?[") {
 		if upper, err := exchange.NormalizeSymbol(sym); err == nil && upper != sym {
 			alt := strings.Replace(key, sym, upper, 1)
 			if found, err := cache.Exists(ctx, alt); err == nil && found {
-				return fmt.Sprintf("symbols are stored upper case: cachekit get %s", shellQuote(alt))
+				return fmt.Sprintf("symbols are stored upper case: cachekit %s %s", cmd, shellQuote(alt))
 			}
 		}
 	}

@@ -27,8 +27,8 @@ SCAN, never KEYS. Quote the pattern so the shell does not expand it.
 --limit N stops the scan after N distinct keys (which are then sorted: they are N of the matching keys,
 not necessarily the first N in order) and says so on stderr. --long adds each key's remaining TTL and
 the size of its stored (encoded) value; a key without an expiry shows "no expiry", one that expired
-while listed "-". --quiet prints only
-the number of matching keys.
+while listed "-". --quiet prints only the number of matching keys. A pattern that matches nothing and
+looks like a full key (qrl:v1:ticker:*) gets a hint on stderr.
 
 --json prints one object:
   {"namespace": "qrl:v1:", "count": N, "truncated": false,
@@ -74,6 +74,11 @@ one that expired meanwhile: Redis's PTTL conventions); "keys" is [] with --quiet
 				}
 				if truncated {
 					defer fmt.Fprintf(a.stderr, "cachekit keys: stopped at --limit %d; more keys match\n", *limit)
+				}
+				if len(keys) == 0 {
+					if hint := fullKeyHint(ctx, cache, "keys", pattern); hint != "" {
+						defer fmt.Fprintf(a.stderr, "hint: %s\n", hint)
+					}
 				}
 				switch {
 				case *asJSON:
