@@ -2,6 +2,7 @@ package cachekit_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"testing"
 	"time"
@@ -116,5 +117,44 @@ func TestTieredFailSafeThroughFetch(t *testing.T) {
 			t.Fatalf("3 s after recovery Fetch still returns %+v, %v; want v2", r, err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// While the breaker is open, writes are skipped and counted: Set, SetMany (per entry) and the write
+// of a Fetch's load each add to Counters.WritesSkipped; a write that timed out before the breaker
+// opened (outcome unknown) is not counted as skipped.
+func TestWritesSkippedWhileTheBreakerIsOpen(t *testing.T) {
+	srv := redistest.Dedicated(t)
+	ctx := context.Background()
+	c, err := cachekit.Open(ctx, srv.URL+"?breaker_failures=1&read_timeout=100ms&write_timeout=100ms&max_retries=0",
+		cachekit.WithNamespace(redistest.Namespace(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Set(ctx, "price:A", "v", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	srv.Pause(t)
+	if err := c.Set(ctx, "price:A", "v2", time.Minute); !errors.Is(err, cachekit.ErrUnavailable) || errors.Is(err, store.ErrCircuitOpen) {
+		t.Fatalf("Set as Redis stops answering: %v; want ErrUnavailable (outcome unknown), not ErrCircuitOpen", err)
+	}
+	if n := c.Counters().WritesSkipped; n != 0 {
+		t.Fatalf("WritesSkipped = %d after a write of unknown outcome; want 0", n)
+	}
+	if err := c.Set(ctx, "price:A", "v3", time.Minute); !errors.Is(err, store.ErrCircuitOpen) {
+		t.Fatalf("Set with the breaker open: %v; want ErrCircuitOpen", err)
+	}
+	if err := c.SetMany(ctx, []cachekit.Entry{{Key: "price:B", Value: "b"}, {Key: "price:C", Value: "c"}}); !errors.Is(err, store.ErrCircuitOpen) {
+		t.Fatalf("SetMany with the breaker open: %v; want ErrCircuitOpen", err)
+	}
+	if v, err := cachekit.Fetch(ctx, c, "price:D", time.Minute, func(context.Context) (string, error) { return "d", nil }); err != nil || v != "d" {
+		t.Fatalf("Fetch with the breaker open = %q, %v; want the loaded value", v, err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); c.Counters().WritesSkipped < 4 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond) // Fetch writes behind the call
+	}
+	if n := c.Counters().WritesSkipped; n != 4 {
+		t.Errorf("WritesSkipped = %d; want 4 (Set, SetMany's 2 entries, Fetch's write)", n)
 	}
 }

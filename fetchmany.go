@@ -322,7 +322,7 @@ func (b *batch[T]) run(keys []*batchKey[T]) {
 		items = append(items, store.Item{Key: bk.full, Value: data, TTL: keep})
 	}
 	if len(items) > 0 && !c.closed.Load() {
-		if err := c.st.SetMany(writeCtx, items); err != nil {
+		if err := c.skipped(c.st.SetMany(writeCtx, items), len(items)); err != nil {
 			c.counts.storeErrors.Add(1)
 		}
 	}

@@ -30,6 +30,7 @@ type counters struct {
 	storeErrors, staleServed                            atomic.Int64
 	leasesTaken, leaseWaits                             atomic.Int64
 	versionsRefused                                     atomic.Int64
+	writesSkipped                                       atomic.Int64
 }
 
 // Counters are this Cache value's own counts since it was created. Reading them does no I/O and
@@ -51,6 +52,10 @@ type Counters struct {
 	// VersionsRefused counts versioned writes (SetVersioned, and Fetch writes of Versioned values) the
 	// store refused because it held a version at least as new.
 	VersionsRefused int64
+	// WritesSkipped counts values not written because the store's circuit breaker was open
+	// (store.ErrCircuitOpen: the write was not sent, so it was not applied): Set, Add, SetMany (each
+	// entry), SetVersioned and Fetch's and FetchMany's writes of what they loaded.
+	WritesSkipped int64
 }
 
 // HitRatio returns Hits / (Hits + Misses), or 0 before any lookup.
@@ -79,6 +84,7 @@ func (c *Cache) Counters() Counters {
 		LeaseWaits:     c.counts.leaseWaits.Load(),
 
 		VersionsRefused: c.counts.versionsRefused.Load(),
+		WritesSkipped:   c.counts.writesSkipped.Load(),
 	}
 }
 

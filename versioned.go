@@ -74,6 +74,7 @@ func (c *Cache) SetVersioned(ctx context.Context, key string, v any, ttl time.Du
 		return false, opErr(op, key, err)
 	}
 	stored, err = store.SetIfNewer(ctx, c.st, full, data, ttl)
+	c.skipped(err, 1)
 	if err == nil && !stored {
 		c.counts.versionsRefused.Add(1)
 	}
@@ -90,8 +91,8 @@ func (c *Cache) writeLoaded(ctx context.Context, full string, data []byte, ttl t
 			if err == nil && !stored {
 				c.counts.versionsRefused.Add(1)
 			}
-			return err
+			return c.skipped(err, 1)
 		}
 	}
-	return c.st.Set(ctx, full, data, ttl)
+	return c.skipped(c.st.Set(ctx, full, data, ttl), 1)
 }

@@ -2,6 +2,7 @@ package cachekit
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/cachekit/cachekit/codec"
@@ -21,7 +22,7 @@ func (c *Cache) Set(ctx context.Context, key string, v any, ttl time.Duration) (
 	if err := c.settleKeys(ctx, full); err != nil {
 		return opErr("set", key, err)
 	}
-	return c.st.Set(ctx, full, data, ttl)
+	return c.skipped(c.st.Set(ctx, full, data, ttl), 1)
 }
 
 // Add stores v under the relative key only if the key is absent, and reports whether it did.
@@ -34,7 +35,8 @@ func (c *Cache) Add(ctx context.Context, key string, v any, ttl time.Duration) (
 	if err := c.settleKeys(ctx, full); err != nil {
 		return false, opErr("add", key, err)
 	}
-	return c.st.Add(ctx, full, data, ttl)
+	added, err := c.st.Add(ctx, full, data, ttl)
+	return added, c.skipped(err, 1)
 }
 
 // Entry is one value of a SetMany call. TTL follows Set's rules (0 = configured).
@@ -80,7 +82,16 @@ func (c *Cache) SetMany(ctx context.Context, entries []Entry) (err error) {
 			return opErr("set_many", "", err)
 		}
 	}
-	return c.st.SetMany(ctx, items)
+	return c.skipped(c.st.SetMany(ctx, items), len(items))
+}
+
+// skipped counts n values not written because a circuit breaker was open (err is store.ErrCircuitOpen:
+// not sent, so not applied) and returns err.
+func (c *Cache) skipped(err error, n int) error {
+	if err != nil && errors.Is(err, store.ErrCircuitOpen) {
+		c.counts.writesSkipped.Add(int64(n))
+	}
+	return err
 }
 
 // observeWrite reports a write's outcome (and its time, when sampled) to the Observer, if any.

@@ -8,6 +8,7 @@ type descs struct {
 
 	// From Cache.Counters.
 	dCoalesced, dFetchStoreErrors, dLeasesTaken, dLeaseWaits, dEncodeErrors *prometheus.Desc
+	dWritesSkipped                                                          *prometheus.Desc
 
 	// From Cache.Stats.
 	dStoreUp, dNamespaceKeys                                            *prometheus.Desc
@@ -29,6 +30,7 @@ func newDescs(constLabels prometheus.Labels) descs {
 		dFetchStoreErrors: d("cachekit_fetch_store_errors_total", "Store failures Fetch worked around (the value was loaded and returned anyway)."),
 		dLeasesTaken:      d("cachekit_leases_taken_total", "Cross-process leases this Cache took to load a key."),
 		dLeaseWaits:       d("cachekit_lease_waits_total", "Loads skipped because another process's load, awaited, wrote the value."),
+		dWritesSkipped:    d("cachekit_writes_skipped_total", "Values not written because the store's circuit breaker was open (not sent, not applied)."),
 		dEncodeErrors:     d("cachekit_encode_errors_total", "Values that could not be encoded."),
 
 		dStoreUp:       d("cachekit_store_up", "1 when the store reported its Stats within the scrape timeout, else 0 (the namespace key count is not waited for)."),
@@ -58,7 +60,7 @@ func newDescs(constLabels prometheus.Labels) descs {
 // all returns every descriptor.
 func (d *descs) all() []*prometheus.Desc {
 	return []*prometheus.Desc{d.dOperations,
-		d.dCoalesced, d.dFetchStoreErrors, d.dLeasesTaken, d.dLeaseWaits, d.dEncodeErrors,
+		d.dCoalesced, d.dFetchStoreErrors, d.dLeasesTaken, d.dLeaseWaits, d.dEncodeErrors, d.dWritesSkipped,
 		d.dStoreUp, d.dNamespaceKeys, d.dKeys, d.dBytes, d.dMaxBytes, d.dEvictions, d.dRejected, d.dHits, d.dMiss,
 		d.dPolicy, d.dBreakerState, d.dBreakerOpens, d.dBreakerRejected,
 		d.dInvSent, d.dInvReceived, d.dInvDropped, d.dFlushes, d.dBackfills, d.dL1Stale}

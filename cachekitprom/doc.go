@@ -28,7 +28,7 @@
 //
 // From the Cache's Counters, without I/O: cachekit_fetch_coalesced_total,
 // cachekit_fetch_store_errors_total, cachekit_leases_taken_total, cachekit_lease_waits_total,
-// cachekit_encode_errors_total.
+// cachekit_encode_errors_total, cachekit_writes_skipped_total (values not written while a breaker was open).
 //
 // From Cache.Stats, read at each scrape within WithScrapeTimeout (default 1 s):
 //

@@ -22,6 +22,7 @@ func (c *Collector) collectCounters(ch chan<- prometheus.Metric) {
 		{c.dLeasesTaken, n.LeasesTaken},
 		{c.dLeaseWaits, n.LeaseWaits},
 		{c.dEncodeErrors, n.EncodeErrors},
+		{c.dWritesSkipped, n.WritesSkipped},
 	} {
 		ch <- constMetric(m.d, prometheus.CounterValue, float64(m.v))
 	}
