@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"time"
 
 	"github.com/cachekit/cachekit/store"
@@ -63,6 +64,16 @@ func (l *heldLease) release(ctx context.Context) {
 	}
 }
 
+// releaseLater releases the lease in the background, within the Cache's life and at most within
+// lease (after which it has expired anyway): for a lease whose SET NX failed with an unknown outcome.
+func (l *heldLease) releaseLater(lease time.Duration) {
+	go func() {
+		ctx, cancel := context.WithTimeout(l.c.bg, lease)
+		defer cancel()
+		_, _ = l.c.leaser.DeleteIfValue(ctx, l.key, []byte(l.token))
+	}()
+}
+
 // leaseToken is a random token naming one lease holder.
 func leaseToken() string {
 	var b [16]byte
@@ -80,23 +91,38 @@ func (j *loadJob[T]) awaitLease(ctx context.Context, fl *flight) (lease *heldLea
 	}
 	key, token := leaseKey(j.full), leaseToken()
 	giveUp := time.Now().Add(2 * j.p.Lease)
+	// callBy is the deadline of one round of lease calls: bounded like Fetch's read
+	// (WithFetchReadTimeout), so a store that hangs between the read and the lease costs a caller no
+	// more than the read did (past it, this process loads without a lease), and never past giveUp.
+	callBy := func() time.Time {
+		d := time.Now().Add(min(j.readBudget, j.p.Lease))
+		if d.After(giveUp) {
+			return giveUp
+		}
+		return d
+	}
 	wait := leasePollInitial
 	for {
-		// Each lease call is bounded like Fetch's read (WithFetchReadTimeout), so a store that hangs
-		// between the read and the lease costs a caller no more than the read did: past it, this process
-		// loads without a lease.
-		sctx, cancel := context.WithTimeout(ctx, min(j.readBudget, j.p.Lease))
+		// Taking the lease and the read after it share one deadline: together they cost at most one
+		// store share, as the double-check of a load without a lease would.
+		takeBy := callBy()
+		sctx, cancel := context.WithDeadline(ctx, takeBy)
 		took, err := c.st.Add(sctx, key, []byte(token), j.p.Lease)
 		cancel()
 		if err != nil {
 			c.counts.storeErrors.Add(1)
+			if !errors.Is(err, store.ErrCircuitOpen) {
+				// The SET NX may still land (outcome unknown): give it back if it did, so the other
+				// processes do not wait a whole lease for a load that happens without it.
+				(&heldLease{c: c, key: key, token: token}).releaseLater(j.p.Lease)
+			}
 			return nil, false
 		}
 		if took {
 			held := &heldLease{c: c, key: key, token: token}
 			// The previous holder may have written the value and released the lease since this
 			// process last looked: read once more before loading, or the key is loaded twice.
-			sctx, cancel := context.WithTimeout(ctx, min(j.readBudget, j.p.Lease))
+			sctx, cancel := context.WithDeadline(ctx, takeBy)
 			data, err := c.st.Get(sctx, j.full)
 			cancel()
 			if err == nil && j.takeStored(fl, data) {
@@ -110,7 +136,7 @@ func (j *loadJob[T]) awaitLease(ctx context.Context, fl *flight) (lease *heldLea
 		if !time.Now().Before(giveUp) {
 			return nil, false
 		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(min(wait, time.Until(giveUp)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -118,7 +144,10 @@ func (j *loadJob[T]) awaitLease(ctx context.Context, fl *flight) (lease *heldLea
 		case <-t.C:
 		}
 		wait = min(2*wait, leasePollMax)
-		sctx, cancel = context.WithTimeout(ctx, min(j.readBudget, j.p.Lease))
+		if !time.Now().Before(giveUp) {
+			return nil, false
+		}
+		sctx, cancel = context.WithDeadline(ctx, callBy())
 		data, err := c.st.Get(sctx, j.full)
 		cancel()
 		switch {

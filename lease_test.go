@@ -235,3 +235,37 @@ func leaseChild() {
 		select {} // killed here
 	})
 }
+
+// A lease another process holds and never releases (here a foreign token set for 10 s) makes a waiter
+// load without it after twice Policy.Lease, not after the foreign lease's own expiry; with
+// WithFetchReadTimeout(0) too, where each lease call is bounded by the lease alone.
+func TestLeaseWaiterGivesUpAfterTwiceTheLease(t *testing.T) {
+	srv := redistest.Standalone(t)
+	const lease = 300 * time.Millisecond
+	for _, readTimeout := range []time.Duration{cachekit.DefaultFetchReadTimeout, 0} {
+		t.Run(fmt.Sprintf("fetch_read_timeout=%v", readTimeout), func(t *testing.T) {
+			s, err := store.Open(context.Background(), srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newCacheOver(t, s, cachekit.WithNamespace(redistest.Namespace(t)),
+				cachekit.WithDefaultPolicy(cachekit.Policy{Lease: lease}), cachekit.WithFetchReadTimeout(readTimeout))
+			leaseKey := c.Keyspace().Prefix() + "price:QRL/USDT::lease"
+			if err := s.Set(context.Background(), leaseKey, []byte("someone-else"), 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			began := time.Now()
+			v, err := cachekit.Fetch(context.Background(), c, "price:QRL/USDT", time.Minute, func(context.Context) (string, error) { return "mine", nil })
+			took := time.Since(began)
+			if err != nil || v != "mine" {
+				t.Fatalf("Fetch = %q, %v; want its own load", v, err)
+			}
+			if bound := 2*lease + time.Second; took > bound {
+				t.Errorf("Fetch took %v behind a lease held for 10 s; want it to give up after twice the lease (bound %v, margin included)", took, bound)
+			}
+			if got, err := s.Get(context.Background(), leaseKey); err != nil || string(got) != "someone-else" {
+				t.Errorf("the foreign lease = %q, %v; want it untouched (released by its owner only)", got, err)
+			}
+		})
+	}
+}
