@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"time"
 )
 
@@ -33,10 +34,12 @@ terminal restored). A CLI's own Cache has no traffic, so the traffic figures com
 application: --metrics URL scrapes its Prometheus endpoint (the cachekitprom metrics, e.g. served with
 cachekit's --metrics-addr or the application's own promhttp handler) every interval and shows, from
 the differences between scrapes: requests/s, the hit ratio per kind over the last interval and since
-the application started, with a sparkline of the last 60 intervals, L1 and L2 hits/s, stale serves/s,
-evictions/s, memory per tier, invalidations/s and the circuit breakers' states. Hit ratios are
-hits / (hits + misses + stale) of lookups (get, view, get_many, fetch, fetch_many); requests count
-every cache operation but loader calls, one per key.
+the application started, with a sparkline of up to the last 60 intervals (as many as the width leaves),
+L1 and L2 hits/s, stale serves/s, evictions/s, memory per tier, invalidations/s and the circuit
+breakers' states. Hit ratios are hits / (hits + misses + stale) of lookups (get, view, get_many,
+fetch, fetch_many); requests count every cache operation but loader calls, one per key. Each frame
+fits the terminal's current size: with too few rows the details go first (the title, totals, hit
+ratio and breakers stay); below 40 columns a frame is one summary line.
 
 Without --metrics it shows what the configured store reports to this CLI (--cache, REDIS_URL or
 CACHE_DRIVER; required then): namespace keys, keys, memory, evictions, eviction policy and circuit
@@ -114,11 +117,15 @@ func (a *app) top(ctx context.Context, o topOptions) error {
 		case *o.asJSON:
 			return writeJSONLine(a.stdout, f)
 		case tty:
-			return writeScreen(a.stdout, f, o.interval)
+			return writeScreen(a.stdout, f, o.interval, terminalSize(a.stdout))
 		}
 		return writeLine(a.stdout, f)
 	}
+	var resized <-chan os.Signal // nil (never ready) unless on a terminal that reports resizes
 	if tty {
+		var stop func()
+		resized, stop = notifyResize()
+		defer stop()
 		io.WriteString(a.stdout, escAltScreenEnter+escCursorHide)
 		// Restored however top ends: Ctrl-C, --count, an error or a panic.
 		defer io.WriteString(a.stdout, escCursorShow+escAltScreenLeave)
@@ -139,9 +146,18 @@ func (a *app) top(ctx context.Context, o topOptions) error {
 		if o.count > 0 && n >= o.count {
 			break
 		}
-		select {
-		case <-ctx.Done():
-		case <-tick.C:
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				break wait
+			case <-tick.C:
+				break wait
+			case <-resized: // the window changed: the same frame again, fitted to the new size
+				if err := draw(f); err != nil {
+					return err
+				}
+			}
 		}
 		if ctx.Err() != nil {
 			break

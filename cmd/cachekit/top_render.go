@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -64,8 +63,13 @@ func ratioText(r *float64) string {
 
 // breakersText summarises circuit breakers: "none", "closed" when all are, else the others' states.
 func breakersText(bs []breakerRow, sep string) string {
+	return strings.Join(breakerParts(bs), sep)
+}
+
+// breakerParts is breakersText's list: ["none"], ["closed"], or one ENDPOINT=STATE per breaker not closed.
+func breakerParts(bs []breakerRow) []string {
 	if len(bs) == 0 {
-		return "none"
+		return []string{"none"}
 	}
 	var odd []string
 	for _, b := range bs {
@@ -74,89 +78,9 @@ func breakersText(bs []breakerRow, sep string) string {
 		}
 	}
 	if len(odd) == 0 {
-		return "closed"
+		return []string{"closed"}
 	}
-	return strings.Join(odd, sep)
-}
-
-// writeScreen draws one frame of the terminal view (after clearing the screen).
-func writeScreen(w io.Writer, f topFrame, interval time.Duration) error {
-	var b strings.Builder
-	b.WriteString(escHomeClear)
-	src := []string{}
-	if f.Metrics != nil {
-		src = append(src, f.Metrics.URL)
-	}
-	if f.Store != nil {
-		src = append(src, f.Store.Target)
-	}
-	fmt.Fprintf(&b, "cachekit top  %s  every %v  %s  (Ctrl-C quits)\n\n", strings.Join(src, " + "), interval, f.Time.Local().Format("15:04:05"))
-	if m := f.Metrics; m != nil {
-		writeMetricsScreen(&b, m)
-	}
-	if s := f.Store; s != nil {
-		writeStoreScreen(&b, s, f.Namespace)
-		if f.Metrics == nil {
-			b.WriteString("\nper-kind hit ratios need the application's metrics: cachekit top --metrics http://HOST:PORT/metrics\n")
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func writeMetricsScreen(b *strings.Builder, m *metricsView) {
-	if m.Error != "" {
-		fmt.Fprintf(b, "metrics: %s\n\n", m.Error)
-		return
-	}
-	up := "unknown"
-	if m.StoreUp != nil {
-		up = map[bool]string{true: "up", false: "DOWN"}[*m.StoreUp]
-	}
-	fmt.Fprintf(b, "requests/s %s   hit ratio %s (since start %s)   stale serves/s %s   store %s\n\n",
-		rateText(m.RequestsPerS), ratioText(m.HitRatio), ratioText(m.TotalHitRatio), rateText(m.StalePerS), up)
-	t := newTable("kind", "req/s", "hit", "total", "stale/s", "hit ratio, last "+strconv.Itoa(historyLen)+" samples").alignRight(1, 2, 3, 4)
-	for _, k := range m.Kinds {
-		t.row(kindLabel(k.Kind), rateText(k.RequestsPerS), ratioText(k.HitRatio), ratioText(k.TotalHitRatio), rateText(k.StalePerS), sparkline(k.History, historyLen))
-	}
-	if len(m.Kinds) == 0 {
-		t.row("(no traffic yet)")
-	}
-	_ = t.write(b)
-	fmt.Fprintf(b, "\nL1 hits/s %s   L2 hits/s %s   evictions/s %s   invalidations/s %s received, %s sent\n",
-		rateText(m.L1HitsPerS), rateText(m.L2HitsPerS), rateText(m.EvictionsPerS), rateText(m.InvalidationsPerS), rateText(m.InvalidationsSentPerS))
-	var mem []string
-	for _, t := range m.Tiers {
-		s := fmt.Sprintf("%s %s", t.Tier, fmtBytes(t.MemoryBytes))
-		if t.MaxBytes > 0 {
-			s += " of " + fmtBytes(t.MaxBytes)
-		}
-		mem = append(mem, s+fmt.Sprintf(", %d keys", t.Keys))
-	}
-	if len(mem) == 0 {
-		mem = []string{"unknown"}
-	}
-	fmt.Fprintf(b, "memory     %s\n", strings.Join(mem, "; "))
-	fmt.Fprintf(b, "breakers   %s\n\n", breakersText(m.Breakers, ", "))
-}
-
-func writeStoreScreen(b *strings.Builder, s *storeView, ns string) {
-	fmt.Fprintf(b, "store (this CLI's view of %s, namespace %s)\n", s.Target, ns)
-	if s.Error != "" {
-		fmt.Fprintf(b, "  error: %s\n", s.Error)
-	}
-	limit := "unlimited"
-	if s.MaxBytes > 0 {
-		limit = fmtBytes(s.MaxBytes)
-	} else if s.MaxBytes < 0 {
-		limit = "unknown"
-	}
-	policy := s.EvictionPolicy
-	if policy == "" {
-		policy = "unknown"
-	}
-	fmt.Fprintf(b, "  namespace keys %s   keys (all) %s   memory %s used, limit %s\n", countText(s.NamespaceKeys), countText(s.Keys), fmtBytes(s.UsedBytes), limit)
-	fmt.Fprintf(b, "  evictions %s (%s/s)   policy %s   breakers %s\n", countText(s.Evictions), rateText(s.EvictionsPerS), policy, breakersText(s.Breakers, ", "))
+	return odd
 }
 
 // writeLine writes one frame as one line of space-separated NAME=VALUE fields (the documented

@@ -351,3 +351,82 @@ cachekit_store_up 0
 		t.Errorf("line: %q", r.stdout)
 	}
 }
+
+// Every frame fits the terminal it is drawn on: no line wider than it, no more lines than its rows
+// (and no newline after the last, which would scroll the title off a full screen), the title first,
+// and, where the rows allow, the totals and breakers kept before anything else; below 40 columns, or
+// when not even those fit, one summary line.
+func TestTopScreenFitsTheTerminal(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	up := true
+	hist := make([]*float64, historyLen)
+	for i := range hist {
+		hist[i] = f(float64(i%8) / 8)
+	}
+	var kinds []kindView
+	for _, k := range []string{"", "deals", "ohlcv", "orderbook", "ticker", "a-very-long-kind-name-that-goes-on-and-on", "価格情報", "evil\x1b[2Jkind"} {
+		kinds = append(kinds, kindView{Kind: k, RequestsPerS: f(1234.5), HitRatio: f(0.75), TotalHitRatio: f(0.8), StalePerS: f(0), History: hist})
+	}
+	brk := []breakerRow{{"10.0.0.1:6379", "open"}, {"10.0.0.2:6379", "half_open"}, {"10.0.0.3:6379", "open"}}
+	full := topFrame{Time: time.Now(), Namespace: "qrl:v1:",
+		Metrics: &metricsView{URL: "http://application.internal.example:9091/metrics", StoreUp: &up, RequestsPerS: f(9876.5),
+			HitRatio: f(0.9), TotalHitRatio: f(0.91), StalePerS: f(1), L1HitsPerS: f(1), L2HitsPerS: f(2), EvictionsPerS: f(0),
+			InvalidationsPerS: f(0), InvalidationsSentPerS: f(0), MemoryBytes: 1 << 20, Kinds: kinds, Breakers: brk,
+			Tiers: []tierView{{"l1", 10, 1 << 20, 64 << 20}, {"l2", 1000, 1 << 30, 0}}},
+		Store: &storeView{Target: "redis://cache.internal.example:6379/0", NamespaceKeys: 42, Keys: 1000, UsedBytes: 1 << 20,
+			EvictionPolicy: "allkeys-lru", Breakers: brk}}
+	failing := topFrame{Time: time.Now(), Metrics: &metricsView{URL: "http://127.0.0.1:1/metrics",
+		Error: `Get "http://127.0.0.1:1/metrics": dial tcp 127.0.0.1:1: connect: connection refused`}}
+	storeOnly := topFrame{Time: time.Now(), Namespace: "qrl:v1:", Store: full.Store}
+	for name, fr := range map[string]topFrame{"full": full, "failing": failing, "store": storeOnly} {
+		for _, size := range []screenSize{{24, 80}, {40, 140}, {50, 250}, {12, 60}, {6, 40}, {3, 80}, {1, 80}, {24, 39}, {24, 20}} {
+			var b strings.Builder
+			if err := writeScreen(&b, fr, time.Second, size); err != nil {
+				t.Fatal(err)
+			}
+			out, ok := strings.CutPrefix(b.String(), escHomeClear)
+			if !ok || strings.Contains(out, "\x1b") {
+				t.Errorf("%s %dx%d: want one clear-screen, then no escape sequence: %q", name, size.cols, size.rows, b.String())
+				continue
+			}
+			lines := strings.Split(out, "\n")
+			if len(lines) > size.rows {
+				t.Errorf("%s %dx%d: %d lines:\n%s", name, size.cols, size.rows, len(lines), out)
+			}
+			for _, l := range lines {
+				if textWidth(l) > size.cols {
+					t.Errorf("%s %dx%d: line of %d cells: %q", name, size.cols, size.rows, textWidth(l), l)
+				}
+			}
+			summary := len(lines) == 1 && strings.HasPrefix(lines[0], "top ")
+			switch {
+			case size.cols < minScreenCols || size.rows < 3:
+				if !summary {
+					t.Errorf("%s %dx%d: want one summary line:\n%s", name, size.cols, size.rows, out)
+				}
+			case summary && size.rows <= 6: // the title, totals and breakers may need more rows
+				if !strings.Contains(out, "hit 90.0% brk open:2") && !strings.Contains(out, "connection refused") && !strings.Contains(out, "store keys 42 brk") {
+					t.Errorf("%s %dx%d: the summary lacks the hit ratio and breakers:\n%s", name, size.cols, size.rows, out)
+				}
+			case !strings.HasPrefix(lines[0], "cachekit top  "):
+				t.Errorf("%s %dx%d: the title is not the first line:\n%s", name, size.cols, size.rows, out)
+			case name == "full" && (!strings.Contains(out, "hit ratio 90.0%") || !strings.Contains(out, "10.0.0.1:6379=open")):
+				t.Errorf("%s %dx%d: the hit ratio or the breakers were dropped:\n%s", name, size.cols, size.rows, out)
+			case name == "failing" && !strings.Contains(out, "refused"):
+				t.Errorf("%s %dx%d: the scrape error was dropped:\n%s", name, size.cols, size.rows, out)
+			}
+		}
+	}
+
+	// Wide enough, the sparkline shows all historyLen samples; at 80 columns what the others leave.
+	var b strings.Builder
+	_ = writeScreen(&b, full, time.Second, screenSize{50, 250})
+	if !strings.Contains(b.String(), "hit ratio, last 60 samples") || !strings.Contains(b.String(), sparkline(hist, historyLen)) {
+		t.Errorf("250 columns: want the 60-sample sparkline:\n%s", b.String())
+	}
+	b.Reset()
+	_ = writeScreen(&b, topFrame{Time: time.Now(), Metrics: &metricsView{URL: "http://x/metrics", Kinds: kinds[4:5]}}, time.Second, defaultScreen)
+	if !regexp.MustCompile(`(?m)^ticker +1234\.5 +75\.0% +80\.0% +0\.0 +[▁▂▃▄▅▆▇█]{10,}$`).MatchString(b.String()) {
+		t.Errorf("80 columns: no sparkline on the ticker row:\n%s", b.String())
+	}
+}
