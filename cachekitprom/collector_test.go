@@ -85,6 +85,15 @@ func TestScrapeMemoryWorkload(t *testing.T) {
 	if _, err := cachekit.Fetch(ctx, c, "book:S", time.Second, load); err != nil {
 		t.Fatal(err)
 	}
+	// Fetch writes behind the call: wait for the value, or the next Fetch finds nothing and loads.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		if found, err := c.Exists(ctx, "book:S"); err == nil && found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Fetch's write of book:S never landed")
+		}
+	}
 	clock.Advance(3 * time.Second)
 	r, err := cachekit.FetchResult(ctx, c, "book:S", time.Second, load)
 	if err != nil || !r.Stale {
