@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -17,34 +18,66 @@ import (
 // stale/s and the sparkline.
 var tickerRow = regexp.MustCompile(`(?m)^ticker +([0-9.]+) +([0-9.]+)% +([0-9.]+)% +[0-9.]+ +[ ▁▂▃▄▅▆▇█]*([▁▂▃▄▅▆▇█])\r?$`)
 
+// ptyTop is the built binary's top running on a real pseudo-terminal, everything it wrote read into
+// screen; a test that ends without interrupting it kills it.
+type ptyTop struct {
+	ptmx     *os.File
+	screen   *syncBuffer
+	readDone chan struct{} // closed once the pty reader ends (EIO after the child closed the pty)
+	exited   chan error
+	ended    bool
+}
+
+// startTop runs `cachekit top args...` on a rows x cols pseudo-terminal with TERM=xterm.
+func startTop(t *testing.T, bin string, rows, cols uint16, args ...string) *ptyTop {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"top"}, args...)...)
+	cmd.Env = append(newBinCLI(t, bin).env, "TERM=xterm")
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: rows, Cols: cols})
+	if err != nil {
+		t.Fatalf("starting top on a pty: %v", err)
+	}
+	p := &ptyTop{ptmx: ptmx, screen: &syncBuffer{}, readDone: make(chan struct{}), exited: make(chan error, 1)}
+	go func() {
+		defer close(p.readDone)
+		_, _ = io.Copy(p.screen, ptmx)
+	}()
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if !p.ended {
+			_ = cmd.Process.Kill() // a failed test must not leave top running
+		}
+		_ = ptmx.Close()
+	})
+	return p
+}
+
+// interrupt types Ctrl-C (the terminal's interrupt character) and fails the test unless top then
+// exits 0 within 15 s.
+func (p *ptyTop) interrupt(t *testing.T) {
+	t.Helper()
+	if _, err := p.ptmx.Write([]byte{0x03}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.exited:
+		p.ended = true
+		if err != nil {
+			t.Fatalf("top after Ctrl-C: %v (want exit code 0)", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("top did not end within 15s of Ctrl-C")
+	}
+}
+
 // TestTopUnderPseudoTerminal runs the built binary on a real pseudo-terminal against an application's
 // /metrics: it must take the alternate screen, hide the cursor, redraw frames showing the kinds with
 // the workload's hit ratio and a sparkline, and on Ctrl-C (the terminal's interrupt character) exit 0
 // with the cursor shown and the alternate screen left.
 func TestTopUnderPseudoTerminal(t *testing.T) {
 	app := startWorkloadApp(t)
-	bin := buildCLI(t)
-	cmd := exec.Command(bin, "top", "--metrics", app.url, "--interval", "200ms")
-	cmd.Env = append(newBinCLI(t, bin).env, "TERM=xterm")
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 140})
-	if err != nil {
-		t.Fatalf("starting top on a pty: %v", err)
-	}
-	defer ptmx.Close()
-	var screen syncBuffer
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		_, _ = io.Copy(&screen, ptmx) // ends with EIO once the child has exited and closed the pty
-	}()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	ended := false
-	defer func() {
-		if !ended {
-			_ = cmd.Process.Kill() // a failed test must not leave top running
-		}
-	}()
+	top := startTop(t, buildCLI(t), 40, 140, "--metrics", app.url, "--interval", "200ms")
+	screen := top.screen
 
 	// The latest frame is what follows the last clear-screen.
 	var frame string
@@ -80,20 +113,9 @@ func TestTopUnderPseudoTerminal(t *testing.T) {
 		t.Errorf("ticker hit ratio %v%% (interval), %v%% (total); the workload's is 75%%:\n%s", interval, total, frame)
 	}
 
-	if _, err := ptmx.Write([]byte{0x03}); err != nil { // Ctrl-C, as typed
-		t.Fatal(err)
-	}
+	top.interrupt(t)
 	select {
-	case err := <-exited:
-		ended = true
-		if err != nil {
-			t.Fatalf("top after Ctrl-C: %v (want exit code 0)", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("top did not end within 15s of Ctrl-C")
-	}
-	select {
-	case <-readDone:
+	case <-top.readDone:
 	case <-time.After(5 * time.Second):
 		t.Log("pty reader still open; checking what was read")
 	}
@@ -110,24 +132,8 @@ func TestTopUnderPseudoTerminal(t *testing.T) {
 // keep the title, the hit ratio and the breakers; at 30 columns a frame is one summary line.
 func TestTopFitsA80x24Terminal(t *testing.T) {
 	app := startWorkloadApp(t)
-	bin := buildCLI(t)
-	cmd := exec.Command(bin, "top", "--metrics", app.url, "--cache", "memory://", "--interval", "100ms")
-	cmd.Env = append(newBinCLI(t, bin).env, "TERM=xterm")
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
-	if err != nil {
-		t.Fatalf("starting top on a pty: %v", err)
-	}
-	defer ptmx.Close()
-	var screen syncBuffer
-	go func() { _, _ = io.Copy(&screen, ptmx) }()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	ended := false
-	defer func() {
-		if !ended {
-			_ = cmd.Process.Kill()
-		}
-	}()
+	top := startTop(t, buildCLI(t), 24, 80, "--metrics", app.url, "--cache", "memory://", "--interval", "100ms")
+	screen, ptmx := top.screen, top.ptmx
 
 	// frames waits for n complete frames (each followed by the next clear-screen) written after byte
 	// offset from, and returns them; the first, possibly partial, piece after from is not counted.
@@ -209,18 +215,7 @@ func TestTopFitsA80x24Terminal(t *testing.T) {
 		}
 	}
 
-	if _, err := ptmx.Write([]byte{0x03}); err != nil { // Ctrl-C
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		ended = true
-		if err != nil {
-			t.Fatalf("top after Ctrl-C: %v (want exit code 0)", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("top did not end within 15s of Ctrl-C")
-	}
+	top.interrupt(t)
 }
 
 // vtScreen is the little of a VT100/xterm screen the tests need to see what a terminal shows: printable
