@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net"
 	"sort"
 	"sync"
@@ -25,8 +24,6 @@ type breakerSet struct {
 
 	off       atomic.Bool  // set by close: the hooks, which stay on a caller's client, let everything through
 	notClosed atomic.Int32 // breakers open or half-open (see troubled)
-
-	index atomic.Pointer[breakerIndex] // a copy of byAddr for lock-free lookups on the call path
 
 	mu       sync.Mutex
 	closed   bool
@@ -80,34 +77,21 @@ func (bs *breakerSet) breakerFor(endpoint string, o *goredis.Options) *breaker {
 	bs.byAddr[endpoint] = b
 	bs.list = append(bs.list, b)
 	sort.Slice(bs.list, func(i, j int) bool { return bs.list[i].endpoint < bs.list[j].endpoint })
-	idx := &breakerIndex{byAddr: maps.Clone(bs.byAddr)}
-	if len(bs.list) == 1 {
-		idx.single = b
-	}
-	bs.index.Store(idx)
 	return b
 }
 
-// breakerIndex is an immutable copy of a set's breakers by endpoint, replaced when one is added.
-type breakerIndex struct {
-	byAddr map[string]*breaker
-	single *breaker // the only breaker of a single-endpoint Store, else nil
-}
-
 // lookup returns the breaker of addr, or with addr "" the only breaker of a single-endpoint Store; nil
-// when there is none. It takes no lock.
+// when there is none.
 func (bs *breakerSet) lookup(addr string) *breaker {
 	if bs == nil {
 		return nil
 	}
-	idx := bs.index.Load()
-	switch {
-	case idx == nil:
-		return nil
-	case addr == "":
-		return idx.single
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	if addr == "" && len(bs.list) == 1 {
+		return bs.list[0]
 	}
-	return idx.byAddr[addr]
+	return bs.byAddr[addr]
 }
 
 // startProbe runs b's probe loop unless the set is closed; called with b.mu held.
