@@ -189,7 +189,7 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 	cf.target = rawURL
 	c, err := a.openCache(ctx, rawURL, opts...)
 	if errors.Is(err, cachekit.ErrConflict) {
-		return nil, &exitErr{code: exitUsage, err: err, hint: conflictHint(err)}
+		return nil, &exitErr{code: exitUsage, err: err, hint: cf.conflictHint(a)}
 	}
 	if err != nil || listen == "" {
 		return c, err
@@ -203,16 +203,19 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 	return c, nil
 }
 
-// conflictVars are the environment variables a conflict between a flag and the environment can name.
-var conflictVars = []string{cachekit.EnvNamespace, cachekit.EnvCodec, cachekit.EnvURL, cachekit.EnvDriver}
-
-// conflictHint tells how to run one command against other settings than the environment's, for a
-// conflict naming one of conflictVars; "" (the usage line) for any other conflict.
-func conflictHint(err error) string {
-	for _, name := range conflictVars {
-		if strings.Contains(err.Error(), " by "+name+"=") {
-			return overrideHint(name)
-		}
+// conflictHint tells how to run one command against other settings than the environment's when a flag
+// given (--namespace, --codec) differs from its environment variable; "" (the usage line) otherwise: the
+// conflict is then between the environment or a flag and a URL.
+func (cf *cacheFlags) conflictHint(a *app) string {
+	differs := func(flag, name string) bool {
+		env, ok := a.lookupEnv(name)
+		return flag != "" && ok && strings.TrimSpace(env) != "" && strings.TrimSpace(env) != flag
+	}
+	switch {
+	case cf.fixedNamespace == "" && differs(cf.namespace, cachekit.EnvNamespace):
+		return overrideHint(cachekit.EnvNamespace)
+	case differs(cf.codec, cachekit.EnvCodec):
+		return overrideHint(cachekit.EnvCodec)
 	}
 	return ""
 }
