@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -80,19 +79,12 @@ func pipelineMode(opts Options) (PipelineMode, error) {
 	}
 }
 
-// adaptive is the state of PipelineAdaptive: how many single-key calls of the Store are in flight, and
-// which keys have a write abandoned on the auto-pipeliner. The counter every call touches is padded, so
-// it shares no cache line with the Store's other fields.
+// adaptive is the state of PipelineAdaptive: how many single-key calls of the Store are in flight. The
+// counter every call touches is padded, so it shares no cache line with the Store's other fields.
 type adaptive struct {
 	_        [64]byte
 	inflight atomic.Int64
 	_        [56]byte
-
-	// Writes abandoned while queued (see abandon), by key: a later call of that key must queue behind
-	// them, whatever the breakers say. queuedWrites is their count, so the common case takes no lock.
-	queuedWrites atomic.Int64
-	mu           sync.Mutex
-	queued       map[string]int
 }
 
 // enter counts a call in flight and reports whether it takes the direct path: when no other call of
@@ -100,68 +92,55 @@ type adaptive struct {
 // half-open). Queued behind a batch that cannot complete, a call would wait out its whole budget
 // before anyone looks at the breaker; sent directly, an open breaker refuses it at once, and every
 // call gets its own connection and timeout, as with PipelineOff. The exception is a key with a write
-// abandoned on the auto-pipeliner: its calls keep to that ordered stream, behind it. Each call counted
-// is ended by leave or abandon.
-func (a *adaptive) enter(bs *breakerSet, cmd goredis.Cmder) bool {
+// abandoned on the auto-pipeliner (queued): its calls keep to that ordered stream, behind it. Each
+// call counted is ended by leave or Store.abandon.
+func (a *adaptive) enter(bs *breakerSet, queued *queuedWrites, cmd goredis.Cmder) bool {
 	if a.inflight.Add(1) == 1 {
 		return true
 	}
-	return bs.troubled() && !a.writeQueued(cmd)
+	return bs.troubled() && !writeQueued(queued, cmd)
 }
 
-// writeQueued reports whether cmd's key has an abandoned write still queued.
-func (a *adaptive) writeQueued(cmd goredis.Cmder) bool {
-	if a.queuedWrites.Load() == 0 {
+// writeQueued reports whether cmd's key has an abandoned write still queued (a command without a
+// string key is taken to have one).
+func writeQueued(queued *queuedWrites, cmd goredis.Cmder) bool {
+	if !queued.pending() {
 		return false
 	}
 	key, ok := cmdKey(cmd)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return !ok || a.queued[key] > 0
+	return !ok || queued.has(key)
 }
 
-// leave ends a call whose commands have all completed. A nil a (PipelineAlways) is a no-op, as for
-// abandon.
+// leave ends a call whose commands have all completed. A nil a (PipelineAlways) is a no-op.
 func (a *adaptive) leave() {
 	if a != nil {
 		a.inflight.Add(-1)
 	}
 }
 
-// abandon ends a call whose context ended while its commands were still queued: it stays counted until
-// they complete, so the caller's next calls keep to the auto-pipeliner's ordered stream, behind them,
-// instead of overtaking them on the direct path; a write also marks its key for enter. The goroutine
-// lives no longer than their batch.
-func (a *adaptive) abandon(write goredis.Cmder, futures ...goredis.AutoFuture) {
-	if a == nil {
-		return
-	}
-	key, marked := "", false
+// abandon ends a call whose context ended while its commands were still queued on the auto-pipeliner.
+// In PipelineAdaptive it stays counted until they complete, so the caller's next calls keep to the
+// ordered stream, behind them, instead of overtaking them on the direct path. A write is also tracked
+// by key (s.queued) until it completes, in every mode, for the writes that go around the auto-pipeliner.
+// The goroutine lives no longer than their batch.
+func (s *Store) abandon(write goredis.Cmder, futures ...goredis.AutoFuture) {
+	var completed func()
 	if write != nil {
-		key, marked = cmdKey(write)
-	}
-	if marked {
-		a.mu.Lock()
-		if a.queued == nil {
-			a.queued = map[string]int{}
+		if key, ok := cmdKey(write); ok {
+			completed = s.queued.add(key)
 		}
-		a.queued[key]++
-		a.mu.Unlock()
-		a.queuedWrites.Add(1)
+	}
+	if completed == nil && s.adapt == nil {
+		return
 	}
 	go func() {
 		for _, f := range futures {
 			_ = f.Wait()
 		}
-		if marked {
-			a.mu.Lock()
-			if a.queued[key]--; a.queued[key] <= 0 {
-				delete(a.queued, key)
-			}
-			a.mu.Unlock()
-			a.queuedWrites.Add(-1)
+		if completed != nil {
+			completed()
 		}
-		a.inflight.Add(-1)
+		s.adapt.leave()
 	}()
 }
 
@@ -217,7 +196,7 @@ func (s *Store) do(ctx context.Context, cmd goredis.Cmder) error {
 		return s.client.Process(ctx, cmd)
 	}
 	a := s.adapt
-	if a != nil && a.enter(s.breakers, cmd) {
+	if a != nil && a.enter(s.breakers, s.queued, cmd) {
 		err := s.client.Process(ctx, cmd)
 		a.leave()
 		return err
@@ -230,7 +209,7 @@ func (s *Store) do(ctx context.Context, cmd goredis.Cmder) error {
 		if isWrite(cmd) {
 			write = cmd
 		}
-		a.abandon(write, f)
+		s.abandon(write, f)
 	} else {
 		a.leave()
 	}
@@ -266,7 +245,7 @@ func (s *Store) getWithTTLAuto(ctx context.Context, key string) (get *goredis.St
 	get = goredis.NewStringCmd(ctx, "get", key)
 	pttl = goredis.NewDurationCmd(ctx, time.Millisecond, "pttl", key)
 	a := s.adapt
-	if a != nil && a.enter(s.breakers, get) {
+	if a != nil && a.enter(s.breakers, s.queued, get) {
 		defer a.leave()
 		_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 			_ = p.Process(ctx, get)
@@ -279,12 +258,12 @@ func (s *Store) getWithTTLAuto(ctx context.Context, key string) (get *goredis.St
 	err = getF.WaitContext(ctx)
 	if err != nil && ctxDone(ctx) {
 		s.queuedTimeout(ctx, get)
-		a.abandon(nil, getF, pttlF)
+		s.abandon(nil, getF, pttlF)
 		return nil, nil, ctxErr(ctx)
 	}
 	errTTL := pttlF.WaitContext(ctx)
 	if errTTL != nil && ctxDone(ctx) {
-		a.abandon(nil, pttlF)
+		s.abandon(nil, pttlF)
 		return nil, nil, ctxErr(ctx)
 	}
 	a.leave()
@@ -309,7 +288,7 @@ func (s *Store) setPipeline(mode PipelineMode) error {
 	case err != nil:
 		return err
 	}
-	s.ap = ap
+	s.ap, s.queued = ap, &queuedWrites{}
 	if mode == PipelineAdaptive {
 		s.adapt = &adaptive{}
 	}

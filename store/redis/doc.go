@@ -268,7 +268,10 @@
 //   - Retries. A batch broken by a network error is retried whole (max_retries), as pipelines are:
 //     Set and Delete are idempotent, but an Add retried after Redis had run it reports false.
 //   - Ordering. With go-redis' default (one ordered stream) one goroutine's calls execute in order,
-//     an abandoned write included. Options.AutoPipelineOptions with Unordered on the client drops that.
+//     an abandoned write included: a later single-key call of its key queues behind it, and a write
+//     that goes around the auto-pipeliner (SetMany, a multi-key Delete, DeletePattern, SetIfNewer,
+//     DeleteIfValue) first waits, within its own budget, until the abandoned writes of its keys have
+//     completed. Options.AutoPipelineOptions with Unordered on the client drops that.
 //   - Sharing. go-redis keeps one auto-pipeliner per client, shared by everyone who asks for it; the
 //     first configuration wins (the client's Options.AutoPipelineOptions, else go-redis' default).
 //     The Store never closes it itself: closing the client does (a Store that owns its client closes

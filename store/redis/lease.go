@@ -25,6 +25,10 @@ func (s *Store) DeleteIfValue(ctx context.Context, key string, value []byte) (bo
 	}
 	bctx, cancel := s.bound(ctx)
 	defer cancel()
+	// A script goes around the auto-pipeliner: behind its abandoned writes of key (queued.go).
+	if err := s.queued.waitKeys(bctx, key); err != nil {
+		return false, s.opErr(ctx, "delete_if_value", key, err)
+	}
 	n, err := deleteIfValue.Run(bctx, s.client, []string{key}, value).Int64()
 	if err != nil {
 		return false, s.opErr(ctx, "delete_if_value", key, err)

@@ -157,6 +157,15 @@ func (s *Store) SetMany(ctx context.Context, items []store.Item) error {
 	}
 	bctx, cancel := s.bound(ctx)
 	defer cancel()
+	if s.queued.pending() { // behind the abandoned writes of these keys (queued.go)
+		keys := make([]string, len(items))
+		for i, it := range items {
+			keys[i] = it.Key
+		}
+		if err := s.queued.waitKeys(bctx, keys...); err != nil {
+			return s.opErr(ctx, "set_many", "", err)
+		}
+	}
 	_, err := s.client.Pipelined(bctx, func(p goredis.Pipeliner) error {
 		for _, it := range items {
 			p.Set(bctx, it.Key, it.Value, roundTTL(it.TTL))
@@ -212,7 +221,8 @@ func (s *Store) Delete(ctx context.Context, keys ...string) (int, error) {
 }
 
 // unlink deletes keys without ever sending a command that spans slots; see Delete. One key goes
-// through the auto-pipeliner when it is on.
+// through the auto-pipeliner when it is on; more keys go around it, behind its abandoned writes of
+// them (queued.go).
 func (s *Store) unlink(ctx context.Context, keys []string) (int, error) {
 	if s.cluster == nil && len(keys) > s.opts.DeleteBatch {
 		return s.unlinkBatches(ctx, s.client, keys) // one budget per batch
@@ -227,19 +237,26 @@ func (s *Store) unlink(ctx context.Context, keys []string) (int, error) {
 		return int(cmd.Val()), nil
 	}
 	if s.cluster != nil {
+		if err := s.queued.waitKeys(bctx, keys...); err != nil {
+			return 0, err
+		}
 		return unlinkPipelined(bctx, s.cluster, keys)
 	}
 	return s.unlinkBatches(bctx, s.client, keys)
 }
 
 // unlinkBatches deletes keys on one node with multi-key UNLINKs of at most Options.DeleteBatch keys
-// each, every one within its own call budget.
+// each, every one within its own call budget and behind the abandoned writes of its keys (queued.go).
 func (s *Store) unlinkBatches(ctx context.Context, node goredis.Cmdable, keys []string) (int, error) {
 	n := 0
 	for len(keys) > 0 {
 		m := min(s.opts.DeleteBatch, len(keys))
 		bctx, cancel := s.bound(ctx)
-		d, err := node.Unlink(bctx, keys[:m]...).Result()
+		err := s.queued.waitKeys(bctx, keys[:m]...)
+		var d int64
+		if err == nil {
+			d, err = node.Unlink(bctx, keys[:m]...).Result()
+		}
 		cancel()
 		n += int(d)
 		if err != nil {

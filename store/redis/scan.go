@@ -105,7 +105,9 @@ func (s *Store) DeletePattern(ctx context.Context, pattern string) (int, error) 
 				// Through the cluster client: it routes each key to its slot's owner (the node just
 				// scanned, unless a slot is migrating) and follows MOVED/ASK.
 				bctx, cancel := s.bound(ctx)
-				n, err = unlinkPipelined(bctx, s.cluster, keys)
+				if err = s.queued.waitKeys(bctx, keys...); err == nil { // see queued.go
+					n, err = unlinkPipelined(bctx, s.cluster, keys)
+				}
 				cancel()
 			} else {
 				n, err = s.unlinkBatches(ctx, node, keys)

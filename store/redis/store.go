@@ -82,6 +82,7 @@ type Store struct {
 	cluster *goredis.ClusterClient // non-nil when client is a Cluster client
 	ap      *goredis.AutoPipeliner // non-nil unless the Pipeline mode is off; closed with the client
 	adapt   *adaptive              // non-nil in PipelineAdaptive (autopipeline.go)
+	queued  *queuedWrites          // non-nil with ap: writes abandoned on it (queued.go)
 	opts    Options
 	owns    bool   // Close closes client
 	desc    string // String(), credentials redacted

@@ -46,6 +46,10 @@ func (s *Store) SetIfNewer(ctx context.Context, key string, value []byte, ttl ti
 	}
 	bctx, cancel := s.bound(ctx)
 	defer cancel()
+	// A script goes around the auto-pipeliner: behind its abandoned writes of key (queued.go).
+	if err := s.queued.waitKeys(bctx, key); err != nil {
+		return false, s.opErr(ctx, "set_if_newer", key, err)
+	}
 	version := value[4:12] // CheckVersioned: a versioned envelope
 	n, err := setIfNewer.Run(bctx, s.client, []string{key}, value, ttl.Milliseconds(), version).Int64()
 	if err != nil {

@@ -1,0 +1,131 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/cachekit/cachekit/internal/redistest"
+	"github.com/cachekit/cachekit/store"
+)
+
+// A write that goes around the auto-pipeliner (SetMany, a multi-key Delete) waits for the writes of its
+// keys abandoned on it: otherwise, sent on a connection of its own, it executes before them, and an
+// older value whose Set reported a timeout lands after the newer one that was acknowledged (seen in the
+// chaos suite under packet loss). Here a client hook holds a pipelined Get, so the auto-pipeliner's
+// ordered stream keeps the Set queued behind it until its caller gives up.
+func TestWritesAroundTheAutoPipelinerWaitForAbandonedOnes(t *testing.T) {
+	srv := redistest.Standalone(t)
+	admin := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { _ = admin.Close() })
+	ns := redistest.Namespace(t)
+	laterWrites := []struct {
+		name  string
+		write func(ctx context.Context, s *Store, k string) error
+		want  string // the value the key holds at the end; "" for none
+	}{
+		{"SetMany", func(ctx context.Context, s *Store, k string) error {
+			return s.SetMany(ctx, []store.Item{{Key: k, Value: []byte("later"), TTL: time.Hour}, {Key: k + "-2", Value: []byte("x"), TTL: time.Hour}})
+		}, "later"},
+		{"Delete of two keys", func(ctx context.Context, s *Store, k string) error {
+			_, err := s.Delete(ctx, k, k+"-2")
+			return err
+		}, ""},
+	}
+	for _, mode := range []string{"adaptive", "always"} {
+		for i, later := range laterWrites {
+			t.Run(mode+"/"+later.name, func(t *testing.T) {
+				s := openT(t, withQuery(srv.URL, "pipeline="+mode))
+				hold := &holdHook{key: fmt.Sprintf("%s:v1:hold-%s-%d", ns, mode, i), release: make(chan struct{})}
+				s.Client().AddHook(hold)
+				ctx := context.Background()
+				k := fmt.Sprintf("%s:v1:%s-%d", ns, mode, i)
+				t.Cleanup(func() { admin.Del(context.Background(), k, k+"-2") })
+				if err := s.Set(ctx, k, []byte("before"), time.Hour); err != nil {
+					t.Fatal(err)
+				}
+				if s.adapt != nil {
+					s.adapt.inflight.Add(1) // another call in flight: the next ones are pipelined
+				}
+				held := make(chan error, 1)
+				go func() { _, err := s.Get(ctx, hold.key); held <- err }() // the batch in flight, held
+				time.Sleep(50 * time.Millisecond)
+				dctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+				err := s.Set(dctx, k, []byte("abandoned"), time.Hour) // queued behind the held batch
+				cancel()
+				if s.adapt != nil {
+					s.adapt.inflight.Add(-1)
+				}
+				if !errors.Is(err, context.DeadlineExceeded) {
+					close(hold.release)
+					t.Fatalf("pipelined Set queued behind a held batch: %v, want context.DeadlineExceeded", err)
+				}
+				if !s.queued.has(k) {
+					close(hold.release)
+					t.Fatalf("the abandoned Set of %s is not tracked as queued", k)
+				}
+				done := make(chan error, 1)
+				go func() { done <- later.write(ctx, s, k) }()
+				time.Sleep(100 * time.Millisecond) // time to overtake the queued Set, were it not waiting
+				close(hold.release)
+				if err := <-done; err != nil {
+					t.Fatalf("%s after the abandoned Set: %v", later.name, err)
+				}
+				if err := <-held; !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("the held Get: %v, want a miss", err)
+				}
+				for deadline := time.Now().Add(5 * time.Second); s.queued.pending(); time.Sleep(10 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatal("the abandoned Set is still queued 5s after the hold ended")
+					}
+				}
+				got, err := admin.Get(ctx, k).Result()
+				if errors.Is(err, goredis.Nil) {
+					got, err = "", nil
+				}
+				if err != nil || got != later.want {
+					t.Errorf("%s holds %q (%v) after an abandoned Set and a later acknowledged %s; want %q", k, got, err, later.name, later.want)
+				}
+			})
+		}
+	}
+}
+
+// holdHook holds every command or pipeline that carries GET key until release is closed.
+type holdHook struct {
+	key     string
+	release chan struct{}
+}
+
+func (h *holdHook) holds(cmds ...goredis.Cmder) bool {
+	for _, c := range cmds {
+		if k, ok := cmdKey(c); ok && c.Name() == "get" && k == h.key {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *holdHook) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (h *holdHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if h.holds(cmd) {
+			<-h.release
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *holdHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		if h.holds(cmds...) {
+			<-h.release
+		}
+		return next(ctx, cmds)
+	}
+}
