@@ -102,6 +102,13 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	if err != nil {
 		return err
 	}
+	var report *reportFile
+	if o.report != "" {
+		if report, err = createReport(o.report); err != nil {
+			return usageHintf("give --report a file in a directory that exists and can be written", "--report %s: %v", o.report, err)
+		}
+		defer report.discard()
+	}
 	src, faulty, srcDesc, err := o.source.build(flt)
 	if err != nil {
 		return err
@@ -198,9 +205,9 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 		return err
 	}
 	res.Kept = o.keep
-	if o.report != "" {
-		if err := writeDemoHTML(o.report, res); err != nil {
-			return fmt.Errorf("--report: %w", err)
+	if report != nil {
+		if err := report.write(res); err != nil {
+			return fmt.Errorf("--report %s: %w", o.report, err)
 		}
 		fmt.Fprintf(a.stderr, "cachekit demo: report written to %s\n", o.report)
 	}

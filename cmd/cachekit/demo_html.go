@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"html"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -21,9 +23,57 @@ var kindColors = map[string]string{
 	exchange.KindTicker: "#1f77b4", exchange.KindOHLCV: "#ff7f0e", exchange.KindDeals: "#2ca02c", exchange.KindOrderBook: "#d62728",
 }
 
-// writeDemoHTML writes the run's report page to path.
-func writeDemoHTML(path string, res demoJSON) error {
-	return os.WriteFile(path, []byte(demoHTML(res)), 0o644)
+// reportFile is the page --report writes. It is a temporary file beside the target, created before the
+// run so that a path that cannot be written fails at once rather than after the whole run, and renamed
+// over the target once the page is complete: an existing file is replaced whole, or not at all.
+type reportFile struct {
+	path string
+	tmp  *os.File
+}
+
+// createReport prepares the report page for path, or says why path cannot be written.
+func createReport(path string) (*reportFile, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory", path)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".cachekit-report-*.html")
+	if err != nil {
+		if pe, ok := errors.AsType[*os.PathError](err); ok {
+			err = pe.Err // the temporary name would only confuse
+		}
+		return nil, fmt.Errorf("cannot write in directory %s: %w", dir, err)
+	}
+	return &reportFile{path: path, tmp: tmp}, nil
+}
+
+// write renders the run's report page and moves it into place.
+func (r *reportFile) write(res demoJSON) error {
+	tmp := r.tmp
+	r.tmp = nil
+	_, err := tmp.WriteString(demoHTML(res))
+	if err == nil {
+		err = tmp.Chmod(0o644) // CreateTemp's 0600 would hide the page from a browser run as another user
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), r.path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// discard removes the page when the run ended before write; after write it does nothing.
+func (r *reportFile) discard() {
+	if r != nil && r.tmp != nil {
+		_ = r.tmp.Close()
+		_ = os.Remove(r.tmp.Name())
+		r.tmp = nil
+	}
 }
 
 // demoHTML renders the report: a self-contained page (inline CSS and SVG, no script, nothing loaded

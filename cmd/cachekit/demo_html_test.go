@@ -134,3 +134,40 @@ func TestDemoHTMLReport(t *testing.T) {
 	}
 	c.run("", "demo", "--report", filepath.Join(t.TempDir(), "x.png")).expect(t, exitUsage)
 }
+
+// A --report path that cannot be written is refused before the run (nothing printed on stdout, a
+// two-line usage error); an existing page is replaced whole, and no temporary file is left beside it.
+func TestDemoHTMLReportPath(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t).withSharedMemory()
+	dir := t.TempDir()
+	for _, bad := range []string{filepath.Join(dir, "missing", "r.html"), filepath.Join(dir, "sub.html")} {
+		if strings.HasSuffix(bad, "sub.html") {
+			if err := os.Mkdir(bad, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := c.run("", "demo", "--duration", "30s", "--no-progress", "--report", bad).expect(t, exitUsage)
+		if r.stdout != "" || !strings.Contains(r.stderr, "--report "+bad+": ") || !strings.Contains(r.stderr, "hint: ") {
+			t.Errorf("--report %s: stdout %q, stderr %q; want nothing run, the path named and a hint", bad, r.stdout, r.stderr)
+		}
+	}
+	page := filepath.Join(dir, "page.html")
+	if err := os.WriteFile(page, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.run("", "demo", "--duration", "1s", "--latency", "0", "--jitter", "0", "--symbols", "QRL/USDT", "--no-progress", "--report", page).expect(t, exitOK)
+	data, err := os.ReadFile(page)
+	if err != nil || !strings.HasPrefix(string(data), "<!DOCTYPE html>") {
+		t.Errorf("the existing page after the run: %.40q, %v; want the new report", data, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "page.html" && e.Name() != "sub.html" {
+			t.Errorf("left in the report's directory: %s", e.Name())
+		}
+	}
+}
