@@ -134,6 +134,9 @@ func (a *app) clear(ctx context.Context, cache *cachekit.Cache, target string, o
 	res := clearJSON{Target: target, Namespace: ks.Prefix(), Symbol: symbol, Matched: len(rel), Keys: []string{}}
 	if len(rel) == 0 {
 		fmt.Fprintf(a.stderr, "cachekit clear: no keys match %s\n", what)
+		if hint := symbolHint(symbol); hint != "" {
+			fmt.Fprintf(a.stderr, "hint: %s\n", hint)
+		}
 		return a.clearDone(res, o)
 	}
 	if !o.yes {
@@ -163,6 +166,22 @@ func (a *app) clear(ctx context.Context, cache *cachekit.Cache, target string, o
 		}
 	}
 	return a.clearDone(res, o)
+}
+
+// symbolHint suggests the stored spelling of a symbol given without a slash, which can match nothing:
+// symbols are stored BASE/QUOTE, upper case. "" when symbol has one (or is empty).
+func symbolHint(symbol string) string {
+	if symbol == "" || strings.Contains(symbol, "/") {
+		return ""
+	}
+	for _, sep := range []string{"_", "-"} { // the spellings of other exchanges and APIs
+		if base, quote, ok := strings.Cut(symbol, sep); ok {
+			if norm, err := exchange.NormalizeSymbol(base + "/" + quote); err == nil {
+				return fmt.Sprintf("symbols are stored as BASE/QUOTE: cachekit clear --symbol %s", norm)
+			}
+		}
+	}
+	return "symbols are stored as BASE/QUOTE in upper case, e.g. --symbol QRL/USDT"
 }
 
 // clearDone prints clear's final line, or its JSON object.

@@ -166,6 +166,16 @@ func TestClearSymbolIsNormalisedAndQuiet(t *testing.T) {
 			t.Errorf("%s survived", k)
 		}
 	}
+	// A symbol without its slash matches nothing: the hint gives the stored spelling.
+	for in, hint := range map[string]string{
+		"qrlusdt":  "hint: symbols are stored as BASE/QUOTE in upper case, e.g. --symbol QRL/USDT\n",
+		"qrl_usdt": "hint: symbols are stored as BASE/QUOTE: cachekit clear --symbol QRL/USDT\n",
+	} {
+		r = c.run("", "clear", "--symbol", in, "--yes").expect(t, exitOK)
+		if r.stdout != "deleted 0\n" || !strings.HasSuffix(r.stderr, hint) {
+			t.Errorf("clear --symbol %s: stdout %q, stderr %q; want deleted 0 and %q", in, r.stdout, r.stderr, hint)
+		}
+	}
 	seedMarket(t, c)
 	r = c.run("", "clear", "--all", "--yes", "--json", "--quiet").expect(t, exitOK)
 	var res clearJSON
