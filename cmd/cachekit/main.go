@@ -107,10 +107,41 @@ const (
 func main() {
 	// go-redis logs failed dials itself; the command reports the error once, naming the address.
 	goredis.SetLogger(quietLogger{})
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// signalled is the cause (context.Cause) of the context's end when one of the signals arrived, so that
+// top can tell Ctrl-C, its way to stop (exit 0), from SIGTERM (130, as for every command).
+type signalled struct{ sig os.Signal }
+
+func (s signalled) Error() string { return "received " + s.sig.String() }
+
+// notifyContext is signal.NotifyContext with the signal kept as the context's cause. Its context's Err
+// is context.Canceled, as NotifyContext's is; stop ends the notification.
+func notifyContext(sigs ...os.Signal) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sigs...)
+	go func() {
+		select {
+		case s := <-ch:
+			cancel(signalled{s})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		cancel(nil)
+	}
+}
+
+// terminated reports whether ctx ended because of SIGTERM.
+func terminated(ctx context.Context) bool {
+	s, ok := errors.AsType[signalled](context.Cause(ctx))
+	return ok && s.sig == syscall.SIGTERM
 }
 
 // quietLogger discards go-redis' internal log lines.
@@ -297,7 +328,7 @@ exit codes:
        environment value, no store configured for an ops command
   3    not found: get of a key that does not exist
   4    aborted: clear was not confirmed
-  130  interrupted (SIGINT, SIGTERM); top ends with 0 on Ctrl-C
+  130  interrupted (SIGINT, SIGTERM); top ends with 0 on Ctrl-C (1 if no read of its sources succeeded)
 `)
 	return b.String()
 }

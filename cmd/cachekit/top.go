@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,7 +31,7 @@ func topCommand() command {
 		summary: "live view of an application's cache traffic (--metrics URL) and the store's figures",
 		about: `
 Shows the cache live, redrawn every --interval on a terminal (Ctrl-C quits, with exit code 0 and the
-terminal restored). A CLI's own Cache has no traffic, so the traffic figures come from the
+terminal restored; exit codes below). A CLI's own Cache has no traffic, so the traffic figures come from the
 application: --metrics URL scrapes its Prometheus endpoint (the cachekitprom metrics, e.g. served with
 cachekit's --metrics-addr or the application's own promhttp handler) every interval and shows, from
 the differences between scrapes: requests/s, the hit ratio per kind over the last interval and since
@@ -63,8 +64,9 @@ shows error="..." instead of the metrics fields. --count N stops after N frames.
                "stale_per_s", "history": [ratio|null...]}], "breakers": [{"endpoint", "state"}]},
    "store": null | {"target", "error", "backend", "namespace_keys", "keys", "used_bytes", "max_bytes",
              "evictions", "evictions_per_s", "eviction_policy", "breakers": [{"endpoint", "state"}]}}
-Rates are null until two scrapes exist, ratios null without lookups. The exit code is 1 when --metrics
-was given and no scrape succeeded.`,
+Rates are null until two scrapes exist, ratios null without lookups. The exit code is 0 after --count
+frames or Ctrl-C; 1 when a source was read and never answered (no scrape of --metrics succeeded, or no
+read of the store), however top ended; 130 on SIGTERM.`,
 		setup: func(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 			o := topOptions{}
 			o.cache.register(fs)
@@ -163,8 +165,15 @@ func (a *app) top(ctx context.Context, o topOptions) error {
 			break
 		}
 	}
-	if ctx.Err() == nil && st.url != "" && !st.scrapedOK && st.lastErr != nil {
+	if terminated(ctx) {
+		return &exitErr{code: exitInterrupted, err: errors.New("terminated (SIGTERM)")}
+	}
+	// A source that was read and never answered is an error, however top ended.
+	if st.url != "" && !st.scrapedOK && st.lastErr != nil {
 		return fmt.Errorf("no scrape of %s succeeded; last error: %w", st.url, st.lastErr)
+	}
+	if st.cache != nil && !st.storeOK && st.storeErr != nil {
+		return fmt.Errorf("no read of the store %s succeeded; last error: %w", describeTarget(st.target), st.storeErr)
 	}
 	// Ctrl-C is how a live view is stopped: exit 0, not 130.
 	return nil

@@ -7,12 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -228,6 +232,43 @@ func TestTopUsageAndScrapeErrors(t *testing.T) {
 	if !strings.Contains(r.stderr, "no scrape of "+dead+" succeeded") {
 		t.Errorf("stderr %q", r.stderr)
 	}
+	// Ended by Ctrl-C, it fails all the same: the exit code says whether anything was ever read.
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	r = newCLI(t).runCtx(ctx, "", "top", "--metrics", dead, "--interval", "50ms").expect(t, exitError)
+	if !strings.Contains(r.stderr, "no scrape of "+dead+" succeeded") {
+		t.Errorf("Ctrl-C after failed scrapes: stderr %q", r.stderr)
+	}
+}
+
+// A store that never answers fails top as a dead /metrics does; Ctrl-C after good reads is exit 0 and
+// SIGTERM is 130.
+func TestTopExitCodes(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadRedis := "redis://" + ln.Addr().String() + "/0?dial_timeout=100ms&max_retries=0"
+	ln.Close()
+	r := newCLI(t).run("", "top", "--cache", deadRedis, "--count", "2", "--interval", "50ms").expect(t, exitError)
+	if got := lines(r.stdout); len(got) != 2 || field(got[0], "store.error") == "" {
+		t.Errorf("frames of an unreachable store: %q", got)
+	}
+	if !strings.Contains(r.stderr, "no read of the store") || !strings.Contains(r.stderr, ln.Addr().String()) {
+		t.Errorf("unreachable store: stderr %q, want the store named", r.stderr)
+	}
+
+	end := func(cause error) result {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		time.AfterFunc(300*time.Millisecond, func() { cancel(cause) })
+		return newCLI(t).runCtx(ctx, "", "top", "--cache", "memory://", "--interval", "50ms")
+	}
+	if r := end(signalled{os.Interrupt}); r.code != exitOK || lines(r.stdout) == nil {
+		t.Errorf("Ctrl-C on a store that answered: exit %d, stdout %q; want 0 after frames", r.code, r.stdout)
+	}
+	if r := end(signalled{syscall.SIGTERM}); r.code != exitInterrupted {
+		t.Errorf("SIGTERM: exit %d (stderr %q), want %d", r.code, r.stderr, exitInterrupted)
+	}
 }
 
 func TestSparkline(t *testing.T) {
@@ -428,5 +469,36 @@ func TestTopScreenFitsTheTerminal(t *testing.T) {
 	_ = writeScreen(&b, topFrame{Time: time.Now(), Metrics: &metricsView{URL: "http://x/metrics", Kinds: kinds[4:5]}}, time.Second, defaultScreen)
 	if !regexp.MustCompile(`(?m)^ticker +1234\.5 +75\.0% +80\.0% +0\.0 +[▁▂▃▄▅▆▇█]{10,}$`).MatchString(b.String()) {
 		t.Errorf("80 columns: no sparkline on the ticker row:\n%s", b.String())
+	}
+}
+
+// The built binary's top ends with 130 on a real SIGTERM (main keeps the signal as the context's cause).
+func TestBinaryTopSIGTERM(t *testing.T) {
+	cmd := exec.Command(buildCLI(t), "top", "--cache", "memory://", "--interval", "50ms")
+	cmd.Env = newBinCLI(t, "").env
+	out := &syncBuffer{}
+	cmd.Stdout = out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out.String(), "\n"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatal("no frame within 30s")
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if ee, ok := errors.AsType[*exec.ExitError](err); !ok || ee.ExitCode() != exitInterrupted {
+			t.Errorf("top after SIGTERM: %v, want exit code %d", err, exitInterrupted)
+		}
+	case <-time.After(15 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("top did not end within 15s of SIGTERM")
 	}
 }

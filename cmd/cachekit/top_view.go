@@ -95,6 +95,8 @@ type topState struct {
 
 	cache      *cachekit.Cache
 	target     string
+	storeOK    bool  // a Stats call succeeded
+	storeErr   error // the last Stats error
 	prevStore  *store.Stats
 	prevStatAt time.Time
 }
@@ -116,7 +118,9 @@ func (s *topState) metrics(ctx context.Context) *metricsView {
 	v := &metricsView{URL: s.url, Tiers: []tierView{}, Kinds: []kindView{}, Breakers: []breakerRow{}}
 	cur, err := scrapeMetrics(ctx, s.client, s.url)
 	if err != nil {
-		s.lastErr = err
+		if ctx.Err() == nil { // a scrape cut short by Ctrl-C says nothing of the application
+			s.lastErr = err
+		}
 		v.Error = err.Error()
 		s.prev = nil // a rate across a gap would mislead
 		return v
@@ -199,6 +203,11 @@ func (s *topState) store(ctx context.Context) *storeView {
 	st, err := s.cache.Stats(ctx)
 	if err != nil {
 		v.Error = err.Error()
+		if ctx.Err() == nil { // a read cut short by Ctrl-C says nothing of the store
+			s.storeErr = err
+		}
+	} else {
+		s.storeOK = true
 	}
 	ss := st.Store
 	v.Backend, v.NamespaceKeys, v.Keys, v.UsedBytes, v.MaxBytes = ss.Backend, st.NamespaceKeys, ss.Keys, ss.UsedBytes, ss.MaxBytes
