@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -120,7 +121,7 @@ func TestImportable(t *testing.T) {
 			t.Errorf("variable %s: datasource %+v, want %s", v.Name, v.Datasource, ds)
 		}
 	}
-	for _, want := range []string{"job", "instance", "kind"} {
+	for _, want := range []string{"job", "instance", "cache", "kind"} {
 		if !slices.Contains(vars, want) {
 			t.Errorf("no template variable %s (have %v)", want, vars)
 		}
@@ -162,6 +163,10 @@ func TestQueries(t *testing.T) {
 	used := map[string]bool{}
 	for _, p := range allPanels(d.Panels) {
 		for _, tg := range p.Targets {
+			// Every selector narrowed to the chosen instances is narrowed to the chosen caches too.
+			if n, m := strings.Count(tg.Expr, `instance=~"$instance"`), strings.Count(tg.Expr, `cache=~"$cache"`); n != m {
+				t.Errorf("panel %s query %s: %d selectors by $instance, %d by $cache\n\t%s", p.Title, tg.RefID, n, m, tg.Expr)
+			}
 			for _, m := range check("panel "+p.Title+" query "+tg.RefID, tg.Expr).metrics {
 				used[m] = true
 			}

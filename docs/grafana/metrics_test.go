@@ -43,8 +43,10 @@ var labelValues = map[string][]string{
 	"tier":    {"l1", "l2"},
 }
 
-// targetLabels are added by Prometheus to every series it scrapes.
-var targetLabels = []string{"job", "instance"}
+// targetLabels are the labels any series may carry besides its own: job and instance, which Prometheus
+// adds to every series it scrapes, and cache, the constant label cachekitprom.WithConstLabels documents
+// for telling two Caches of one process apart.
+var targetLabels = []string{"job", "instance", "cache"}
 
 type metric struct {
 	labels    []string
