@@ -120,6 +120,9 @@ func (c *Cache) Stats(ctx context.Context) (Stats, error) {
 	}
 	n, countErr := c.nsKeys.get(ctx, c)
 	s.NamespaceKeys, s.NamespaceKeysAt, s.KeysCapped = n.n, n.at, n.capped
+	if errors.Is(storeErr, store.ErrUnavailable) && errors.Is(countErr, store.ErrUnavailable) {
+		countErr = nil // the count failed for the same reason: one error says it (and stays one line)
+	}
 	return s, errors.Join(storeErr, countErr)
 }
 
