@@ -189,6 +189,7 @@ func TestGetSuggestsTheRelativeKey(t *testing.T) {
 	seedMarket(t, c)
 	for _, tc := range []struct{ key, hint string }{
 		{"qrl:v1:ticker:QRL/USDT", "hint: that looks like a full key; keys are relative to the namespace: cachekit get ticker:QRL/USDT"},
+		{"qrl:v1:ticker:qrl/usdt", "hint: that looks like a full key; keys are relative to the namespace: cachekit get ticker:QRL/USDT"},
 		{"other:v1:ticker:QRL/USDT", "hint: that looks like the full key of namespace other, version v1: cachekit get ticker:QRL/USDT --namespace other"},
 		{"ticker:qrl/usdt", "hint: symbols are stored upper case: cachekit get ticker:QRL/USDT"},
 		{"qrl:v2:ticker:QRL/USDT", "hint: that looks like a full key of version v2, and this namespace reads qrl:v1:"},

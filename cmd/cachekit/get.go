@@ -112,6 +112,9 @@ value is null for an encrypted value (then exit 1).`,
 func fullKeyHint(ctx context.Context, cache *cachekit.Cache, cmd, key string) string {
 	ks := cache.Keyspace()
 	if rel, ok := strings.CutPrefix(key, ks.Prefix()); ok && rel != "" {
+		if upper, ok := upperSymbolKey(ctx, cache, rel); ok {
+			rel = upper
+		}
 		return fmt.Sprintf("that looks like a full key; keys are relative to the namespace: cachekit %s %s", cmd, shellQuote(rel))
 	}
 	parts := strings.SplitN(key, ":", 3)
@@ -122,15 +125,25 @@ func fullKeyHint(ctx context.Context, cache *cachekit.Cache, cmd, key string) st
 		return fmt.Sprintf("that looks like the full key of namespace %s, version %s: cachekit %s %s --namespace %s",
 			parts[0], parts[1], cmd, shellQuote(parts[2]), parts[0])
 	}
-	if sym, ok := symbolOf(key); ok && !strings.ContainsAny(sym, "*?[") {
-		if upper, err := exchange.NormalizeSymbol(sym); err == nil && upper != sym {
-			alt := strings.Replace(key, sym, upper, 1)
-			if found, err := cache.Exists(ctx, alt); err == nil && found {
-				return fmt.Sprintf("symbols are stored upper case: cachekit %s %s", cmd, shellQuote(alt))
-			}
-		}
+	if upper, ok := upperSymbolKey(ctx, cache, key); ok {
+		return fmt.Sprintf("symbols are stored upper case: cachekit %s %s", cmd, shellQuote(upper))
 	}
 	return ""
+}
+
+// upperSymbolKey returns the relative key with its symbol upper case, when that differs and exists.
+func upperSymbolKey(ctx context.Context, cache *cachekit.Cache, key string) (string, bool) {
+	sym, ok := symbolOf(key)
+	if !ok || strings.ContainsAny(sym, "*?[") {
+		return "", false
+	}
+	upper, err := exchange.NormalizeSymbol(sym)
+	if err != nil || upper == sym {
+		return "", false
+	}
+	alt := strings.Replace(key, sym, upper, 1)
+	found, err := cache.Exists(ctx, alt)
+	return alt, err == nil && found
 }
 
 // versionSegment is the shape of a keyspace version ("v1").
