@@ -188,8 +188,11 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 	}
 	cf.target = rawURL
 	c, err := a.openCache(ctx, rawURL, opts...)
-	if errors.Is(err, cachekit.ErrConflict) {
+	switch {
+	case errors.Is(err, cachekit.ErrConflict):
 		return nil, &exitErr{code: exitUsage, err: err, hint: cf.conflictHint(a)}
+	case errors.Is(err, cachekit.ErrInvalidURL):
+		return nil, &exitErr{code: exitUsage, err: err, hint: urlOptionsHint(rawURL)}
 	}
 	if err != nil || listen == "" {
 		return c, err
@@ -201,6 +204,19 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 	}
 	a.atExit = append(a.atExit, srv.stop)
 	return c, nil
+}
+
+// urlOptionsHint names where the options of rawURL's scheme are documented: the store's package, and
+// the root package for the Cache's own (namespace, ttl, codec, policy).
+func urlOptionsHint(rawURL string) string {
+	pkg := "store/redis"
+	switch scheme, _, _ := strings.Cut(rawURL, "://"); strings.ToLower(scheme) {
+	case "memory":
+		pkg = "store/memory"
+	case "tiered":
+		pkg = "store/tiered"
+	}
+	return fmt.Sprintf("the URL options are documented in: go doc github.com/cachekit/cachekit/%s (and the Cache's own: go doc github.com/cachekit/cachekit Open)", pkg)
 }
 
 // conflictHint tells how to run one command against other settings than the environment's when a flag

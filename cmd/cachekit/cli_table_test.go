@@ -369,3 +369,20 @@ func TestGetShowsCompressionAndEncryption(t *testing.T) {
 		t.Error("key material shown")
 	}
 }
+
+// An invalid store URL is a usage error naming the problem, with a hint naming where the scheme's
+// options are documented.
+func TestInvalidURLHintsAtTheOptions(t *testing.T) {
+	for url, pkg := range map[string]string{
+		"redis://127.0.0.1:1?bogus=1":    "store/redis",
+		"memory://?bogus=1":              "store/memory",
+		"tiered://?l2=memory://&bogus=1": "store/tiered",
+	} {
+		r := newCLI(t).run("", "keys", "--cache", url).expect(t, exitUsage)
+		got := lines(r.stderr)
+		if len(got) != 2 || !strings.Contains(got[0], "invalid store URL") ||
+			got[1] != "hint: the URL options are documented in: go doc github.com/cachekit/cachekit/"+pkg+" (and the Cache's own: go doc github.com/cachekit/cachekit Open)" {
+			t.Errorf("keys --cache %s: stderr %q; want the error and a hint naming %s", url, got, pkg)
+		}
+	}
+}

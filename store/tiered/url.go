@@ -57,7 +57,7 @@ func OpenURL(ctx context.Context, u *url.URL) (store.Store, error) {
 	}
 	switch {
 	case l1URL == "" || l2URL == "":
-		q.Fail(fmt.Errorf("%w: tiered URL needs both l1 and l2 (percent-escaped store URLs)", store.ErrInvalidURL))
+		q.Fail(fmt.Errorf("%w: tiered URL needs both l1= and l2= (store URLs)", store.ErrInvalidURL))
 	case opts.L1MaxTTL == 0:
 		q.Fail(fmt.Errorf("%w: option l1_ttl must be > 0", store.ErrInvalidURL))
 	case opts.Channel == "":
