@@ -374,7 +374,8 @@ func TestFetchFailsOpenOnAnyStoreFailure(t *testing.T) {
 }
 
 // Stats returns the counters while Redis is down, within its bound, and the namespace key count is not
-// a SCAN on every call.
+// a SCAN on every call. A Cache whose first Stats finds Redis stopped or hung returns one error, not one
+// for the store's figures and another for the key count.
 func TestStatsDuringAnOutage(t *testing.T) {
 	ctx := context.Background()
 	srv := redistest.Dedicated(t)
@@ -429,6 +430,20 @@ func TestStatsDuringAnOutage(t *testing.T) {
 	if err := c.Ping(ctx); !errors.Is(err, cachekit.ErrUnavailable) {
 		t.Fatalf("Ping with Redis stopped = %v; want ErrUnavailable", err)
 	}
+	// And so does one whose first Stats finds Redis hung (paused): the bound ends both figures' reads.
+	srv.Start(t)
+	srv.Pause(t)
+	hung, err := cachekit.Open(ctx, srv.URL+"?dial_timeout=100ms&read_timeout=100ms&write_timeout=100ms", cachekit.WithStatsTimeout(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hung.Close()
+	_, err = hung.Stats(ctx)
+	srv.Resume(t)
+	if err == nil || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("first Stats with Redis paused: %q; want one error, on one line", err)
+	}
+	t.Logf("first Stats with Redis paused: %v", err)
 }
 
 // Warm does not count a corrupt entry as cached: it deletes it (counted) and loads the key.

@@ -120,8 +120,8 @@ func (c *Cache) Stats(ctx context.Context) (Stats, error) {
 	}
 	n, countErr := c.nsKeys.get(ctx, c)
 	s.NamespaceKeys, s.NamespaceKeysAt, s.KeysCapped = n.n, n.at, n.capped
-	if errors.Is(storeErr, store.ErrUnavailable) && errors.Is(countErr, store.ErrUnavailable) {
-		countErr = nil // the count failed for the same reason: one error says it (and stays one line)
+	if errors.Is(storeErr, store.ErrUnavailable) && countErr != nil && (errors.Is(countErr, store.ErrUnavailable) || ctx.Err() != nil) {
+		countErr = nil // the count failed for the same reason (unreachable, or out of the same time): one error says it
 	}
 	return s, errors.Join(storeErr, countErr)
 }
