@@ -205,7 +205,8 @@
 //
 // The single-key calls (Get, GetWithTTL, Set, Add, TTL, and Delete of one key) can go through go-redis'
 // auto-pipeliner, which merges the commands of concurrent callers into shared pipelines on its own
-// connections; the other calls (GetMany, SetMany, scripts, scans) are unchanged. Options.Pipeline
+// connections; the other calls (GetMany, SetMany, scripts, scans) are sent as without it, only the
+// writes among them first wait for abandoned writes of their keys (see Ordering below). Options.Pipeline
 // (URL: pipeline=) chooses:
 //
 //   - PipelineAdaptive, the default (pipeline=adaptive, or no option): a call goes straight to the
@@ -268,10 +269,12 @@
 //   - Retries. A batch broken by a network error is retried whole (max_retries), as pipelines are:
 //     Set and Delete are idempotent, but an Add retried after Redis had run it reports false.
 //   - Ordering. With go-redis' default (one ordered stream) one goroutine's calls execute in order,
-//     an abandoned write included: a later single-key call of its key queues behind it, and a write
-//     that goes around the auto-pipeliner (SetMany, a multi-key Delete, DeletePattern, SetIfNewer,
-//     DeleteIfValue) first waits, within its own budget, until the abandoned writes of its keys have
-//     completed. Options.AutoPipelineOptions with Unordered on the client drops that.
+//     an abandoned write included: a later single-key call of its key queues behind it. A write that
+//     goes around the auto-pipeliner (SetMany, a multi-key Delete, DeletePattern, SetIfNewer,
+//     DeleteIfValue) first waits, within its own budget, until the writes of its keys abandoned before
+//     it began have completed (DeletePattern: of every key its pattern matches, also ones they would
+//     create). With Options.AutoPipelineOptions Unordered on the client, the single-key calls of one
+//     goroutine may execute out of order; the waits still hold.
 //   - Sharing. go-redis keeps one auto-pipeliner per client, shared by everyone who asks for it; the
 //     first configuration wins (the client's Options.AutoPipelineOptions, else go-redis' default).
 //     The Store never closes it itself: closing the client does (a Store that owns its client closes

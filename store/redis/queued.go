@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -10,41 +11,34 @@ import (
 // auto-pipeliner (see Store.abandon). They may still execute, in the auto-pipeliner's order. A later
 // single-key call of such a key keeps to that ordered stream (adaptive.enter); a write that goes
 // around it (SetMany, a multi-key Delete, DeletePattern, the Lua scripts) first waits for them
-// (waitKeys), or the older value could land after the newer one. Seen in the chaos suite
+// (waitKeys, waitMatching), or the older value could land after the newer one. Seen in the chaos suite
 // under packet loss: a SetMany acknowledged, then overwritten by a Set abandoned 200 ms earlier.
 type queuedWrites struct {
 	n     atomic.Int64 // writes tracked: the common case (none) takes no lock
 	mu    sync.Mutex
-	byKey map[string]*queuedKey
-}
-
-// queuedKey is one key's abandoned writes: how many, and a channel closed once none remains.
-type queuedKey struct {
-	n       int
-	drained chan struct{}
+	byKey map[string][]chan struct{} // one channel per write, closed when it completed
 }
 
 // add tracks one abandoned write of key; the caller calls the returned function once it completed.
 func (q *queuedWrites) add(key string) (completed func()) {
+	done := make(chan struct{})
 	q.mu.Lock()
 	if q.byKey == nil {
-		q.byKey = map[string]*queuedKey{}
+		q.byKey = map[string][]chan struct{}{}
 	}
-	qk := q.byKey[key]
-	if qk == nil {
-		qk = &queuedKey{drained: make(chan struct{})}
-		q.byKey[key] = qk
-	}
-	qk.n++
+	q.byKey[key] = append(q.byKey[key], done)
 	q.mu.Unlock()
 	q.n.Add(1)
 	return func() {
 		q.mu.Lock()
-		if qk.n--; qk.n == 0 {
+		rest := slices.DeleteFunc(q.byKey[key], func(ch chan struct{}) bool { return ch == done })
+		if len(rest) == 0 {
 			delete(q.byKey, key)
-			close(qk.drained)
+		} else {
+			q.byKey[key] = rest
 		}
 		q.mu.Unlock()
+		close(done)
 		q.n.Add(-1)
 	}
 }
@@ -61,11 +55,12 @@ func (q *queuedWrites) has(key string) bool {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.byKey[key] != nil
+	return len(q.byKey[key]) > 0
 }
 
-// waitKeys waits until no key of keys has an abandoned write queued, or returns ctx's error (nothing
-// has been sent then). A nil q tracks nothing.
+// waitKeys waits until the writes of keys abandoned so far have completed (not those abandoned while
+// it waits: a busy key would keep it waiting), or returns ctx's error (nothing has been sent then). A
+// nil q tracks nothing.
 func (q *queuedWrites) waitKeys(ctx context.Context, keys ...string) error {
 	if !q.pending() {
 		return nil
@@ -73,8 +68,23 @@ func (q *queuedWrites) waitKeys(ctx context.Context, keys ...string) error {
 	q.mu.Lock()
 	var pending []chan struct{}
 	for _, k := range keys {
-		if qk := q.byKey[k]; qk != nil {
-			pending = append(pending, qk.drained)
+		pending = append(pending, q.byKey[k]...)
+	}
+	q.mu.Unlock()
+	return awaitClosed(ctx, pending)
+}
+
+// waitMatching is waitKeys for the keys that match, for a write whose keys are found as it goes
+// (DeletePattern): a key it will not find, because the abandoned write creates it, is waited for too.
+func (q *queuedWrites) waitMatching(ctx context.Context, match func(key string) bool) error {
+	if !q.pending() {
+		return nil
+	}
+	q.mu.Lock()
+	var pending []chan struct{}
+	for k, chs := range q.byKey {
+		if match(k) {
+			pending = append(pending, chs...)
 		}
 	}
 	q.mu.Unlock()

@@ -9,30 +9,51 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/cachekit/cachekit/codec"
 	"github.com/cachekit/cachekit/internal/redistest"
 	"github.com/cachekit/cachekit/store"
 )
 
-// A write that goes around the auto-pipeliner (SetMany, a multi-key Delete) waits for the writes of its
-// keys abandoned on it: otherwise, sent on a connection of its own, it executes before them, and an
-// older value whose Set reported a timeout lands after the newer one that was acknowledged (seen in the
-// chaos suite under packet loss). Here a client hook holds a pipelined Get, so the auto-pipeliner's
+// A write that goes around the auto-pipeliner (SetMany, a multi-key Delete, SetIfNewer, DeleteIfValue,
+// DeletePattern) waits for the writes of its keys abandoned on it (DeletePattern: also of keys they
+// create, which its scan would not find). Otherwise, sent on a connection of its own, it executes
+// before them, and an older value whose Set reported a timeout lands after the newer one that was
+// acknowledged (seen in the chaos suite under packet loss). Here a client hook holds a pipelined Get, so the auto-pipeliner's
 // ordered stream keeps the Set queued behind it until its caller gives up.
 func TestWritesAroundTheAutoPipelinerWaitForAbandonedOnes(t *testing.T) {
 	srv := redistest.Standalone(t)
 	admin := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
 	t.Cleanup(func() { _ = admin.Close() })
 	ns := redistest.Namespace(t)
+	v1, v2 := envelope(t, "old", 1), envelope(t, "new", 2)
 	laterWrites := []struct {
-		name  string
-		write func(ctx context.Context, s *Store, k string) error
-		want  string // the value the key holds at the end; "" for none
+		name      string
+		fresh     bool   // the key does not exist before the abandoned Set (which creates it)
+		abandoned string // the value of the Set abandoned on the auto-pipeliner
+		write     func(ctx context.Context, s *Store, k string) error
+		want      string // the value the key holds at the end; "" for none
 	}{
-		{"SetMany", func(ctx context.Context, s *Store, k string) error {
+		{"SetMany", false, "abandoned", func(ctx context.Context, s *Store, k string) error {
 			return s.SetMany(ctx, []store.Item{{Key: k, Value: []byte("later"), TTL: time.Hour}, {Key: k + "-2", Value: []byte("x"), TTL: time.Hour}})
 		}, "later"},
-		{"Delete of two keys", func(ctx context.Context, s *Store, k string) error {
+		{"Delete of two keys", false, "abandoned", func(ctx context.Context, s *Store, k string) error {
 			_, err := s.Delete(ctx, k, k+"-2")
+			return err
+		}, ""},
+		{"SetIfNewer", false, string(v1), func(ctx context.Context, s *Store, k string) error {
+			if stored, err := s.SetIfNewer(ctx, k, v2, time.Hour); err != nil || !stored {
+				return fmt.Errorf("SetIfNewer of version 2 over version 1 = %v, %v; want stored", stored, err)
+			}
+			return nil
+		}, string(v2)},
+		{"DeleteIfValue", false, "token", func(ctx context.Context, s *Store, k string) error {
+			if deleted, err := s.DeleteIfValue(ctx, k, []byte("token")); err != nil || !deleted {
+				return fmt.Errorf("DeleteIfValue of the abandoned Set's value = %v, %v; want deleted", deleted, err)
+			}
+			return nil
+		}, ""},
+		{"DeletePattern of a key the Set creates", true, "abandoned", func(ctx context.Context, s *Store, k string) error {
+			_, err := s.DeletePattern(ctx, k+"*")
 			return err
 		}, ""},
 	}
@@ -45,8 +66,10 @@ func TestWritesAroundTheAutoPipelinerWaitForAbandonedOnes(t *testing.T) {
 				ctx := context.Background()
 				k := fmt.Sprintf("%s:v1:%s-%d", ns, mode, i)
 				t.Cleanup(func() { admin.Del(context.Background(), k, k+"-2") })
-				if err := s.Set(ctx, k, []byte("before"), time.Hour); err != nil {
-					t.Fatal(err)
+				if !later.fresh {
+					if err := s.Set(ctx, k, []byte("before"), time.Hour); err != nil {
+						t.Fatal(err)
+					}
 				}
 				if s.adapt != nil {
 					s.adapt.inflight.Add(1) // another call in flight: the next ones are pipelined
@@ -55,7 +78,7 @@ func TestWritesAroundTheAutoPipelinerWaitForAbandonedOnes(t *testing.T) {
 				go func() { _, err := s.Get(ctx, hold.key); held <- err }() // the batch in flight, held
 				time.Sleep(50 * time.Millisecond)
 				dctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-				err := s.Set(dctx, k, []byte("abandoned"), time.Hour) // queued behind the held batch
+				err := s.Set(dctx, k, []byte(later.abandoned), time.Hour) // queued behind the held batch
 				cancel()
 				if s.adapt != nil {
 					s.adapt.inflight.Add(-1)
@@ -95,6 +118,16 @@ func TestWritesAroundTheAutoPipelinerWaitForAbandonedOnes(t *testing.T) {
 	}
 }
 
+// envelope returns a value whose envelope carries version v, as SetIfNewer takes.
+func envelope(t *testing.T, payload string, v uint64) []byte {
+	t.Helper()
+	data, err := codec.EncodeMeta(codec.JSON, payload, codec.Meta{Version: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 // holdHook holds every command or pipeline that carries GET key until release is closed.
 type holdHook struct {
 	key     string
@@ -127,5 +160,36 @@ func (h *holdHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis
 			<-h.release
 		}
 		return next(ctx, cmds)
+	}
+}
+
+// waitKeys waits for the writes abandoned before it began, not for those abandoned while it waits: a
+// key that keeps having writes abandoned must not hold a later write until its budget runs out.
+func TestQueuedWritesWaitOnlyForEarlierOnes(t *testing.T) {
+	q := &queuedWrites{}
+	first := q.add("k")
+	secondDone := make(chan struct{})
+	go func() {
+		time.Sleep(200 * time.Millisecond) // well after waitKeys below has taken its snapshot
+		second := q.add("k")
+		first()
+		<-secondDone
+		second()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := q.waitKeys(ctx, "k")
+	stillQueued := q.has("k")
+	close(secondDone)
+	if err != nil || !stillQueued {
+		t.Fatalf("waitKeys = %v, with the later write still queued: %v; want nil as soon as the earlier one completed", err, stillQueued)
+	}
+	for deadline := time.Now().Add(5 * time.Second); q.pending(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the second write is still tracked after it completed")
+		}
+	}
+	if len(q.byKey) != 0 {
+		t.Errorf("byKey after every write completed: %v, want empty", q.byKey)
 	}
 }

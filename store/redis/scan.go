@@ -94,6 +94,16 @@ func (s *Store) DeletePattern(ctx context.Context, pattern string) (int, error) 
 	if pattern == "" {
 		return 0, &store.OpError{Op: "delete_pattern", Backend: backendName, Err: errEmptyPattern}
 	}
+	// Behind the abandoned writes of matching keys (queued.go), also of keys they will create, which the
+	// scan would not find.
+	if s.queued.pending() {
+		bctx, cancel := s.bound(ctx)
+		err := s.queued.waitMatching(bctx, func(k string) bool { return store.Match(pattern, k) })
+		cancel()
+		if err != nil {
+			return 0, s.opErr(ctx, "delete_pattern", pattern, err)
+		}
+	}
 	var total atomic.Int64
 	err := s.forEachNode(ctx, func(ctx context.Context, node goredis.Cmdable) error {
 		return s.scanNode(ctx, node, pattern, func(keys []string) error {
