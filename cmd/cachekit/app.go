@@ -207,14 +207,24 @@ func (cf *cacheFlags) open(ctx context.Context, a *app) (*cachekit.Cache, error)
 }
 
 // urlOptionsHint names where the options of rawURL's scheme are documented: the store's package, and
-// the root package for the Cache's own (namespace, ttl, codec, policy).
+// the root package for the Cache's own (namespace, ttl, codec, policy); for an address without a
+// scheme, the URL it probably meant. "" (the usage line) for a scheme cachekit does not know, whose
+// error lists the known ones.
 func urlOptionsHint(rawURL string) string {
-	pkg := "store/redis"
-	switch scheme, _, _ := strings.Cut(rawURL, "://"); strings.ToLower(scheme) {
+	scheme, _, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return "a store URL starts with its scheme, e.g. redis://" + store.Redact(rawURL)
+	}
+	var pkg string
+	switch strings.ToLower(scheme) {
 	case "memory":
 		pkg = "store/memory"
 	case "tiered":
-		pkg = "store/tiered"
+		pkg = "store/tiered (its l1 and l2 URLs: their stores' packages)"
+	case "redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel", "redis+cluster", "rediss+cluster":
+		pkg = "store/redis"
+	default:
+		return ""
 	}
 	return fmt.Sprintf("the URL options are documented in: go doc github.com/cachekit/cachekit/%s (and the Cache's own: go doc github.com/cachekit/cachekit Open)", pkg)
 }

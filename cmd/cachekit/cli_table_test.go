@@ -373,10 +373,14 @@ func TestGetShowsCompressionAndEncryption(t *testing.T) {
 // An invalid store URL is a usage error naming the problem, with a hint naming where the scheme's
 // options are documented.
 func TestInvalidURLHintsAtTheOptions(t *testing.T) {
+	r := newCLI(t).run("", "keys", "--cache", "localhost:6379").expect(t, exitUsage)
+	if got := lines(r.stderr); len(got) != 2 || got[1] != "hint: a store URL starts with its scheme, e.g. redis://localhost:6379" {
+		t.Errorf("keys --cache localhost:6379: stderr %q; want a hint with the scheme", got)
+	}
 	for url, pkg := range map[string]string{
 		"redis://127.0.0.1:1?bogus=1":    "store/redis",
 		"memory://?bogus=1":              "store/memory",
-		"tiered://?l2=memory://&bogus=1": "store/tiered",
+		"tiered://?l2=memory://&bogus=1": "store/tiered (its l1 and l2 URLs: their stores' packages)",
 	} {
 		r := newCLI(t).run("", "keys", "--cache", url).expect(t, exitUsage)
 		got := lines(r.stderr)
