@@ -105,7 +105,7 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	var report *reportFile
 	if o.report != "" {
 		if report, err = createReport(o.report); err != nil {
-			return usageHintf("give --report a file in a directory that exists and can be written", "--report %s: %v", o.report, err)
+			return usageHintf("give --report the name of a page (FILE.html) that can be written, in a directory that exists", "--report %s: %v", o.report, err)
 		}
 		defer report.discard()
 	}

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io/fs"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,20 +33,45 @@ type reportFile struct {
 	tmp  *os.File
 }
 
-// createReport prepares the report page for path, or says why path cannot be written.
+// createReport prepares the report page for path, or says why path cannot be written. An existing page
+// must be writable, as os.WriteFile would need; a symbolic link is followed, so the page replaces its
+// target.
 func createReport(path string) (*reportFile, error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("%s is a directory", path)
+	if st, err := os.Stat(path); err == nil {
+		if st.IsDir() {
+			return nil, errors.New("that is a directory")
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, bareErr(err)
+		}
+		f.Close()
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			path = real
+		}
 	}
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".cachekit-report-*.html")
-	if err != nil {
-		if pe, ok := errors.AsType[*os.PathError](err); ok {
-			err = pe.Err // the temporary name would only confuse
+	for {
+		// O_EXCL under a random name, as os.CreateTemp, but with 0644 and the umask, as os.WriteFile.
+		name := filepath.Join(dir, fmt.Sprintf(".cachekit-report-%08x.html", rand.Uint32()))
+		tmp, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
 		}
-		return nil, fmt.Errorf("cannot write in directory %s: %w", dir, err)
+		if err != nil {
+			return nil, fmt.Errorf("cannot write in directory %s: %w", dir, bareErr(err))
+		}
+		return &reportFile{path: path, tmp: tmp}, nil
 	}
-	return &reportFile{path: path, tmp: tmp}, nil
+}
+
+// bareErr is the reason of a file operation's error, without the path (the message names the path
+// given, not a temporary one).
+func bareErr(err error) error {
+	if pe, ok := errors.AsType[*os.PathError](err); ok {
+		return pe.Err
+	}
+	return err
 }
 
 // write renders the run's report page and moves it into place.
@@ -52,9 +79,6 @@ func (r *reportFile) write(res demoJSON) error {
 	tmp := r.tmp
 	r.tmp = nil
 	_, err := tmp.WriteString(demoHTML(res))
-	if err == nil {
-		err = tmp.Chmod(0o644) // CreateTemp's 0600 would hide the page from a browser run as another user
-	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -161,12 +161,27 @@ func TestDemoHTMLReportPath(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(data), "<!DOCTYPE html>") {
 		t.Errorf("the existing page after the run: %.40q, %v; want the new report", data, err)
 	}
+	// A symbolic link is followed: the page replaces its target, and the link stays.
+	link := filepath.Join(dir, "link.html")
+	if err := os.Symlink(page, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(page, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.run("", "demo", "--duration", "1s", "--latency", "0", "--jitter", "0", "--symbols", "QRL/USDT", "--no-progress", "--report", link).expect(t, exitOK)
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link after the run: %v, %v; want it still a link", st, err)
+	}
+	if data, err := os.ReadFile(page); err != nil || !strings.HasPrefix(string(data), "<!DOCTYPE html>") {
+		t.Errorf("the link's target after the run: %.40q, %v; want the new report", data, err)
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if e.Name() != "page.html" && e.Name() != "sub.html" {
+		if e.Name() != "page.html" && e.Name() != "sub.html" && e.Name() != "link.html" {
 			t.Errorf("left in the report's directory: %s", e.Name())
 		}
 	}

@@ -119,8 +119,9 @@ type signalled struct{ sig os.Signal }
 
 func (s signalled) Error() string { return "received " + s.sig.String() }
 
-// notifyContext is signal.NotifyContext with the signal kept as the context's cause. Its context's Err
-// is context.Canceled, as NotifyContext's is; stop ends the notification.
+// notifyContext is signal.NotifyContext with the signal kept as the context's cause (NotifyContext's
+// cause only names it in an unexported string error). Its context's Err is context.Canceled, as
+// NotifyContext's is; stop ends the notification.
 func notifyContext(sigs ...os.Signal) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	ch := make(chan os.Signal, 1)
@@ -328,7 +329,7 @@ exit codes:
        environment value, no store configured for an ops command
   3    not found: get of a key that does not exist
   4    aborted: clear was not confirmed
-  130  interrupted (SIGINT, SIGTERM); top ends with 0 on Ctrl-C (1 if no read of its sources succeeded)
+  130  interrupted (SIGINT, SIGTERM); top ends with 0 on Ctrl-C (1 if a source it read never answered)
 `)
 	return b.String()
 }
