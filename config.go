@@ -53,6 +53,8 @@ type Config struct {
 	Compression codec.Compression
 	// EncryptionKeys (CACHEKIT_ENCRYPTION_KEYS), nil for none. Printing it shows ids, never keys.
 	EncryptionKeys *codec.Keyring
+	// EncryptionRequired (CACHEKIT_ENCRYPTION_REQUIRED): only encrypted values read (WithEncryptionRequired).
+	EncryptionRequired bool
 
 	sources map[string]string // setting → the source that gave it ("REDIS_NAMESPACE=bot")
 }
@@ -115,6 +117,13 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("cachekit: %s: %w", EnvEncryptionKeys, err)
 		}
 		opts = append(opts, Labeled(EnvEncryptionKeys, WithEncryptionKeys(kr))) // the label never shows the value
+	}
+	if v := get(EnvEncryptionRequired); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("cachekit: %s=%q is not true or false", EnvEncryptionRequired, v)
+		}
+		opts = append(opts, Labeled(EnvEncryptionRequired+"="+v, withEncryptionRequired(on)))
 	}
 	if v := get(EnvTTL); v != "" {
 		d, err := ParseTTL(v)
@@ -189,6 +198,8 @@ func (cfg *Config) fill(o options) {
 			cfg.Compression = o.compression
 		case setting == "encryption_keys":
 			cfg.EncryptionKeys = o.keys
+		case setting == "encryption_required":
+			cfg.EncryptionRequired = o.encryptionRequired
 		case setting == "ttl":
 			cfg.DefaultTTL = o.defaultTTL
 		case strings.HasPrefix(setting, "ttl."):
@@ -290,6 +301,9 @@ func (cfg Config) Options() ([]Option, error) {
 	}
 	if cfg.EncryptionKeys != nil {
 		opts = append(opts, Labeled(label("encryption_keys", "EncryptionKeys"), WithEncryptionKeys(cfg.EncryptionKeys)))
+	}
+	if cfg.EncryptionRequired {
+		opts = append(opts, Labeled(label("encryption_required", "EncryptionRequired"), WithEncryptionRequired()))
 	}
 	if cfg.DefaultTTL != 0 {
 		opts = append(opts, Labeled(label("ttl", "DefaultTTL"), WithDefaultTTL(cfg.DefaultTTL)))

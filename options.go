@@ -17,13 +17,14 @@ import (
 var ErrConflict = errors.New("cachekit: conflicting configuration")
 
 // options is what Options build. Settings that a source can give (namespace, version, codec,
-// plain_json, compression, encryption_keys, ttl, ttl.<kind>) go through claim, which enforces the precedence rule.
+// plain_json, compression, encryption_keys, encryption_required, ttl, ttl.<kind>) go through claim, which enforces the precedence rule.
 type options struct {
 	namespace, version string
 	codec              codec.Codec
 	plainJSON          bool
 	compression        codec.Compression // sealing.go
 	keys               *codec.Keyring    // sealing.go
+	encryptionRequired bool              // sealing.go
 	defaultTTL         time.Duration
 	kindTTL            map[string]time.Duration
 	warmLimit          int

@@ -3,6 +3,7 @@ package cachekit
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,6 +21,9 @@ const (
 	// the first encrypts new values, every one decrypts. There is no URL option: keys do not belong in
 	// URLs, which are logged and shown.
 	EnvEncryptionKeys = "CACHEKIT_ENCRYPTION_KEYS"
+	// EnvEncryptionRequired (true | false, default false) makes every value that is not encrypted read
+	// as corrupt (WithEncryptionRequired). It needs CACHEKIT_ENCRYPTION_KEYS.
+	EnvEncryptionRequired = "CACHEKIT_ENCRYPTION_REQUIRED"
 )
 
 // WithCompression compresses new values whose payload is at least c.MinSize bytes
@@ -44,7 +48,8 @@ func WithCompression(c codec.Compression) Option {
 // store key) and decrypts values with whichever key their header names, so keys rotate without a flush:
 // put the new key first, keep the old one until the values it wrote have expired. A value that names
 // no key of keys, or that does not authenticate (changed bytes, a value copied to another key), is
-// corrupt: deleted, counted in Counters.Corrupt and read as a miss. Unencrypted values stay readable.
+// corrupt: deleted, counted in Counters.Corrupt and read as a miss. Unencrypted values stay readable
+// unless WithEncryptionRequired.
 // Environment: CACHEKIT_ENCRYPTION_KEYS (no URL option). Conflicts name keyrings by id and fingerprint,
 // never by key. It cannot be combined with plain JSON (WithPlainJSON).
 func WithEncryptionKeys(keys *codec.Keyring) Option {
@@ -60,9 +65,31 @@ func WithEncryptionKeys(keys *codec.Keyring) Option {
 	}
 }
 
-// checkSealing refuses plain JSON together with compression or encryption, naming the sources of both:
-// plain JSON exists for a reader (the Python bot) that knows no envelope.
+// WithEncryptionRequired makes the Cache read only encrypted values: one that is not (plain JSON, or an
+// envelope without encryption, such as a writer without keys or anyone who can write to the store
+// would leave) is corrupt: deleted, counted in Counters.Corrupt and read as a miss. Without it,
+// unencrypted values stay readable, which a rollout needs while old values live. It needs encryption
+// keys (WithEncryptionKeys). Environment: CACHEKIT_ENCRYPTION_REQUIRED=true.
+func WithEncryptionRequired() Option { return withEncryptionRequired(true) }
+
+func withEncryptionRequired(on bool) Option {
+	return func(o *options) error {
+		if err := o.claim("encryption_required", strconv.FormatBool(on), fmt.Sprintf("WithEncryptionRequired (%t)", on)); err != nil {
+			return err
+		}
+		o.encryptionRequired = on
+		return nil
+	}
+}
+
+// checkSealing refuses encryption required without keys, and plain JSON together with compression or
+// encryption, naming the sources of both: plain JSON exists for a reader (the Python bot) that knows no
+// envelope.
 func (o *options) checkSealing() error {
+	if o.encryptionRequired && o.keys == nil {
+		return fmt.Errorf("cachekit: encryption_required (given by %s) needs encryption keys (%s or WithEncryptionKeys)",
+			o.given["encryption_required"].source, EnvEncryptionKeys)
+	}
 	if !o.plainJSON {
 		return nil
 	}
@@ -87,7 +114,11 @@ func (o *options) envelope() (*codec.Envelope, error) {
 	if o.compression.Algorithm == codec.NoCompression && o.keys == nil {
 		return nil, nil
 	}
-	return codec.NewEnvelope(o.compression, o.keys)
+	env, err := codec.NewEnvelope(o.compression, o.keys)
+	if err != nil || !o.encryptionRequired {
+		return env, err
+	}
+	return env.RequireEncryption()
 }
 
 // Envelope returns the value envelope the Cache writes and reads with (its compression and keys), or nil

@@ -447,3 +447,106 @@ func TestSealedViewDoesNotAllocate(t *testing.T) {
 		t.Fatalf("View of a hot encrypted key: %.2f allocations per call; want 0", view)
 	}
 }
+
+// With encryption required, a value that is not encrypted — an envelope from a writer without keys, or
+// plain JSON as the Python bot writes — is corrupt on every read path: counted, deleted, a miss (Fetch
+// loads and writes it encrypted); encrypted values read as before.
+func TestEncryptionRequiredRefusesUnencryptedValues(t *testing.T) {
+	ctx := context.Background()
+	kr := keyring(t, newTestKey(t, "k1"))
+	for name, open := range sealedStores() {
+		for _, path := range []string{"get", "view", "get_many", "fetch"} {
+			t.Run(name+"/"+path, func(t *testing.T) {
+				st := open(t)
+				ns := redistest.Namespace(t)
+				plain := newCacheOver(t, st, cachekit.WithNamespace(ns))
+				python := newCacheOver(t, st, cachekit.WithNamespace(ns), cachekit.WithPlainJSON())
+				c := newCacheOver(t, st, cachekit.WithNamespace(ns), cachekit.WithEncryptionKeys(kr), cachekit.WithEncryptionRequired())
+				if !c.Envelope().EncryptionRequired() {
+					t.Fatal("the Cache's envelope does not require encryption")
+				}
+				if err := plain.Set(ctx, "ohlcv:plain", bigSeries(1), 0); err != nil {
+					t.Fatal(err)
+				}
+				if err := python.Set(ctx, "ohlcv:py", bigSeries(2), 0); err != nil {
+					t.Fatal(err)
+				}
+				if err := c.Set(ctx, "ohlcv:sealed", bigSeries(3), 0); err != nil {
+					t.Fatal(err)
+				}
+				read := func(key string) (series, error) {
+					switch path {
+					case "view":
+						return cachekit.View[series](ctx, c, key)
+					case "get_many":
+						m, err := cachekit.GetMany[series](ctx, c, []string{key})
+						if v, ok := m[key]; ok || err != nil {
+							return v, err
+						}
+						return series{}, cachekit.ErrNotFound
+					case "fetch":
+						return cachekit.Fetch(ctx, c, key, 0, func(context.Context) (series, error) { return series{N: -1}, nil })
+					}
+					var v series
+					err := c.Get(ctx, key, &v)
+					return v, err
+				}
+				for _, key := range []string{"ohlcv:plain", "ohlcv:py"} {
+					before := c.Counters().Corrupt
+					v, err := read(key)
+					switch {
+					case path == "fetch":
+						if err != nil || v.N != -1 {
+							t.Fatalf("%s: Fetch = %+v, %v; want the loader's value", key, v, err)
+						}
+					case !errors.Is(err, cachekit.ErrNotFound):
+						t.Fatalf("%s: read = N %d, %v; want a miss", key, v.N, err)
+					}
+					if got := c.Counters().Corrupt - before; got != 1 {
+						t.Errorf("%s: Corrupt grew by %d, want 1", key, got)
+					}
+					if path != "fetch" {
+						if _, err := st.Get(ctx, ns+":v1:"+key); !errors.Is(err, store.ErrNotFound) {
+							t.Errorf("%s: the unencrypted entry was not deleted: %v", key, err)
+						}
+					}
+				}
+				if v, err := read("ohlcv:sealed"); err != nil || !sameSeries(v, bigSeries(3)) {
+					t.Fatalf("the encrypted value = %v", err)
+				}
+			})
+		}
+	}
+}
+
+// CACHEKIT_ENCRYPTION_REQUIRED needs keys and a boolean; with keys it takes effect.
+func TestEncryptionRequiredConfiguration(t *testing.T) {
+	k := newTestKey(t, "k1")
+	cfg := func(env map[string]string) (cachekit.Config, error) {
+		return cachekit.ConfigFromLookup(func(n string) (string, bool) { v, ok := env[n]; return v, ok })
+	}
+	if _, err := cfg(map[string]string{cachekit.EnvEncryptionRequired: "true"}); err == nil ||
+		!strings.Contains(err.Error(), "encryption_required (given by CACHEKIT_ENCRYPTION_REQUIRED=true) needs encryption keys") {
+		t.Errorf("required without keys: %v; want an error naming the variable", err)
+	}
+	if _, err := cfg(map[string]string{cachekit.EnvEncryptionRequired: "maybe", cachekit.EnvEncryptionKeys: k.id + ":" + k.b64}); err == nil ||
+		!strings.Contains(err.Error(), `CACHEKIT_ENCRYPTION_REQUIRED="maybe" is not true or false`) {
+		t.Errorf("required=maybe: %v; want an error naming the value", err)
+	}
+	conf, err := cfg(map[string]string{cachekit.EnvEncryptionRequired: "true", cachekit.EnvEncryptionKeys: k.id + ":" + k.b64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNoKey(t, err, k)
+	c, err := cachekit.OpenConfig(context.Background(), conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if !c.Envelope().EncryptionRequired() || !strings.Contains(c.Envelope().String(), "(required)") {
+		t.Errorf("envelope %s; want encryption required", c.Envelope())
+	}
+	if _, err := cachekit.New(newStore(t), cachekit.WithEncryptionRequired()); err == nil || !strings.Contains(err.Error(), "WithEncryptionRequired (true)") {
+		t.Errorf("New(required, no keys) = %v; want an error naming the option", err)
+	}
+}

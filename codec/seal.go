@@ -2,6 +2,7 @@ package codec
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -19,8 +20,9 @@ import (
 // that, an unknown key id, and an encrypted value read without keys as ErrCorrupt: such bytes are never
 // returned as a value. Compression runs before encryption (ciphertext does not compress).
 type Envelope struct {
-	comp Compression
-	keys *Keyring
+	comp     Compression
+	keys     *Keyring
+	required bool // RequireEncryption: an unencrypted value does not decode
 }
 
 // NewEnvelope returns an Envelope that compresses as comp says and, when keys is not nil, encrypts with
@@ -31,6 +33,22 @@ func NewEnvelope(comp Compression, keys *Keyring) (*Envelope, error) {
 	}
 	return &Envelope{comp: comp, keys: keys}, nil
 }
+
+// RequireEncryption returns a copy of e whose Decode refuses every value that is not encrypted (plain
+// JSON included) as ErrCorrupt, so that whoever can write to the store cannot plant a value the reader
+// takes as its own: turn it on once every writer encrypts and the values written before have expired.
+// e must have keys.
+func (e *Envelope) RequireEncryption() (*Envelope, error) {
+	if e.Keys() == nil {
+		return nil, errors.New("codec: RequireEncryption: the envelope has no encryption keys")
+	}
+	c := *e
+	c.required = true
+	return &c, nil
+}
+
+// EncryptionRequired reports whether e's Decode refuses unencrypted values (RequireEncryption).
+func (e *Envelope) EncryptionRequired() bool { return e != nil && e.required }
 
 // Compression returns what e compresses (the zero Compression for a nil Envelope).
 func (e *Envelope) Compression() Compression {
@@ -56,6 +74,9 @@ func (e *Envelope) String() string {
 	}
 	if k := e.Keys(); k != nil {
 		parts = append(parts, "encryption "+k.String())
+		if e.required {
+			parts[len(parts)-1] += " (required)"
+		}
 	}
 	if len(parts) == 0 {
 		return "plain"
@@ -120,9 +141,22 @@ func (e *Envelope) Encode(c Codec, v any, m Meta, key string) ([]byte, error) {
 // names, bound to key (the store key it was read from). An unknown key id, a failed authentication (a
 // wrong key, a changed byte, a value moved from another store key) and an encrypted value read by a nil
 // or keyless Envelope are errors wrapping ErrCorrupt, never a value. Unencrypted values, compressed or
-// not, read as Decode reads them, so values written before encryption was turned on stay readable.
+// not, read as Decode reads them, so values written before encryption was turned on stay readable,
+// unless e requires encryption (RequireEncryption): then they are errors wrapping ErrCorrupt too.
 func (e *Envelope) Decode(data []byte, v any, key string) (Meta, error) {
+	if e.EncryptionRequired() && !isEncrypted(data) {
+		if err := checkTarget(v); err != nil {
+			return Meta{}, err
+		}
+		return Meta{}, fmt.Errorf("%w: a value that is not encrypted, and this reader requires encryption", ErrCorrupt)
+	}
 	return decode(e.Keys(), data, v, key)
+}
+
+// isEncrypted reports whether data is an envelope of this format whose encrypted flag is set; its
+// header is checked in full by decode.
+func isEncrypted(data []byte) bool {
+	return len(data) > headerLen && data[0] == magic && data[1] == formatVersion && data[3]&flagEncrypted != 0
 }
 
 // decodePayload decrypts and decompresses the payload that h describes, then decodes it into v.

@@ -255,6 +255,45 @@ func TestConfiguredReaderReadsOldValues(t *testing.T) {
 	}
 }
 
+// A reader that requires encryption refuses every old, unencrypted form as ErrCorrupt (never a value),
+// reads encrypted values, and still reports a bad target as ErrInvalidTarget. It needs keys.
+func TestEncryptionRequired(t *testing.T) {
+	if _, err := testEnvelope(t, Compression{Algorithm: Zstd}, nil).RequireEncryption(); err == nil {
+		t.Error("RequireEncryption of an envelope without keys succeeded")
+	}
+	if (*Envelope)(nil).EncryptionRequired() {
+		t.Error("a nil envelope requires encryption")
+	}
+	base := testEnvelope(t, Compression{Algorithm: Zstd}, testKeyring(t, "k1"))
+	e, err := base.RequireEncryption()
+	if err != nil || !e.EncryptionRequired() || base.EncryptionRequired() {
+		t.Fatalf("RequireEncryption = %v (required %v), original required %v; want a requiring copy", err, e.EncryptionRequired(), base.EncryptionRequired())
+	}
+	v := sampleCandles(t, 40)
+	plainJSON, _ := EncodePlainJSON(v)
+	unflagged, _ := Encode(Msgpack, v)
+	withTimes, _ := EncodeMeta(JSON, v, Meta{WrittenAt: time.Now()})
+	compressed, _ := testEnvelope(t, Compression{Algorithm: S2, MinSize: 1}, nil).Encode(JSON, v, Meta{}, "k")
+	for name, b := range map[string][]byte{"plain json": plainJSON, "unflagged": unflagged, "times": withTimes, "compressed": compressed} {
+		var back []candle
+		if _, err := e.Decode(b, &back, "k"); !errors.Is(err, ErrCorrupt) || back != nil {
+			t.Errorf("%s: %v (%d candles); want ErrCorrupt and nothing decoded", name, err, len(back))
+		}
+	}
+	sealed, err := e.Encode(JSON, v, Meta{}, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []candle
+	if m, err := e.Decode(sealed, &back, "k"); err != nil || m.KeyID != "k1" {
+		t.Fatalf("encrypted value: %+v, %v", m, err)
+	}
+	checkCandles(t, back, v)
+	if _, err := e.Decode(plainJSON, back, "k"); !errors.Is(err, ErrInvalidTarget) {
+		t.Errorf("non-pointer target: %v, want ErrInvalidTarget", err)
+	}
+}
+
 // Every single-byte change of an encrypted value — header, nonce, ciphertext or tag — is ErrCorrupt,
 // never a value; so is reading it under another store key, or with a key of the same id and other bytes.
 func TestEncryptedTamperAndMove(t *testing.T) {

@@ -28,8 +28,8 @@
 // tiered://), --namespace, --codec, --metrics-addr and --json may come before the command or after it;
 // given on both sides they must agree. Without them the environment is read as the library reads it
 // (cachekit.ConfigFromEnv): CACHE_DRIVER, REDIS_URL, REDIS_NAMESPACE, CACHE_CODEC, REDIS_CACHE_TTL,
-// REDIS_CACHE_TTL_<KIND>, REDIS_CACHE_POLICY[_<KIND>], CACHE_PLAIN_JSON, CACHE_COMPRESSION and
-// CACHEKIT_ENCRYPTION_KEYS. The ops commands (stats, top, keys, get, del, clear, warm) refuse to run when
+// REDIS_CACHE_TTL_<KIND>, REDIS_CACHE_POLICY[_<KIND>], CACHE_PLAIN_JSON, CACHE_COMPRESSION,
+// CACHEKIT_ENCRYPTION_KEYS and CACHEKIT_ENCRYPTION_REQUIRED. The ops commands (stats, top, keys, get, del, clear, warm) refuse to run when
 // none of --cache, REDIS_URL and CACHE_DRIVER is given: they would act on a new, empty in-process store
 // (top runs without a store when given --metrics URL).
 // A namespace is taken from --namespace, else the URL's ?namespace=, else REDIS_NAMESPACE, else "qrl";
@@ -320,7 +320,7 @@ global flags (before or after the command; given twice, they must agree):
   environment        CACHE_DRIVER (memory|redis|tiered), REDIS_URL, REDIS_NAMESPACE, CACHE_CODEC,
                      REDIS_CACHE_TTL, REDIS_CACHE_TTL_TICKER/_OHLCV/_DEALS/_ORDERBOOK,
                      REDIS_CACHE_POLICY[_KIND], CACHE_PLAIN_JSON, CACHE_COMPRESSION,
-                     CACHEKIT_ENCRYPTION_KEYS (never printed)
+                     CACHEKIT_ENCRYPTION_KEYS (never printed), CACHEKIT_ENCRYPTION_REQUIRED
 
 exit codes:
   0    success (del and clear succeed when nothing matched)
