@@ -2,10 +2,7 @@ package redis
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -79,12 +76,14 @@ func (s *Store) Subscribe(ctx context.Context, channel string) (store.Subscripti
 		return nil, err
 	}
 	sub := &subscription{
-		s:       s,
 		channel: channel,
 		events:  make(chan store.Event, pubsubBuffer),
 		done:    make(chan struct{}),
 	}
 	sub.ctx, sub.cancel = context.WithCancel(context.Background())
+	sub.link = pubsubLink{s: s, ctx: sub.ctx, subscribe: func(ctx context.Context) (*goredis.PubSub, error) {
+		return s.subscribeConfirmed(ctx, channel)
+	}}
 	go sub.run(ps)
 	return sub, nil
 }
@@ -92,6 +91,15 @@ func (s *Store) Subscribe(ctx context.Context, channel string) (store.Subscripti
 // subscribeConfirmed opens a PubSub subscribed to channel and waits for the server's confirmation.
 func (s *Store) subscribeConfirmed(ctx context.Context, channel string) (*goredis.PubSub, error) {
 	ps := s.client.Subscribe(ctx) // no channel yet: no I/O, and the error of the next call is not swallowed
+	if err := s.confirmSubscribe(ctx, ps, channel); err != nil {
+		return nil, s.opErr(ctx, "subscribe", channel, err)
+	}
+	return ps, nil
+}
+
+// confirmSubscribe subscribes ps to channel and waits for the server's confirmation (within ctx and
+// confirmTimeout); on an error it closes ps.
+func (s *Store) confirmSubscribe(ctx context.Context, ps *goredis.PubSub, channel string) error {
 	err := ps.Subscribe(ctx, channel)
 	if err == nil {
 		var msg any
@@ -102,9 +110,8 @@ func (s *Store) subscribeConfirmed(ctx context.Context, channel string) (*goredi
 	}
 	if err != nil {
 		_ = ps.Close()
-		return nil, s.opErr(ctx, "subscribe", channel, err)
 	}
-	return ps, nil
+	return err
 }
 
 // confirmTimeout bounds the wait for a SUBSCRIBE confirmation: the client's dial plus read timeout.
@@ -124,19 +131,12 @@ func (s *Store) confirmTimeout() time.Duration {
 
 // subscription is a store.Subscription over a sequence of go-redis PubSubs: one per connection.
 type subscription struct {
-	s       *Store
 	channel string
 	events  chan store.Event
 	ctx     context.Context // cancelled by Close
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when run has returned
-
-	mu     sync.Mutex
-	ps     *goredis.PubSub // the current PubSub, closed by Close
-	closed bool
-
-	heard   atomic.Int64 // UnixNano of the last reply read: message, confirmation or pong
-	waiting atomic.Bool  // run is blocked handing an event to a slow reader
+	link    pubsubLink
 }
 
 // Events delivers the messages, and Resync after a re-established connection. It is closed after Close.
@@ -144,15 +144,8 @@ func (sub *subscription) Events() <-chan store.Event { return sub.events }
 
 // Close ends the subscription and waits for its goroutines. It is idempotent.
 func (sub *subscription) Close() error {
-	sub.mu.Lock()
-	if !sub.closed {
-		sub.closed = true
-		sub.cancel()
-		if sub.ps != nil {
-			_ = sub.ps.Close()
-		}
-	}
-	sub.mu.Unlock()
+	sub.cancel()
+	sub.link.close()
 	<-sub.done
 	return nil
 }
@@ -161,53 +154,18 @@ func (sub *subscription) Close() error {
 func (sub *subscription) run(ps *goredis.PubSub) {
 	defer close(sub.done)
 	defer close(sub.events)
-	for {
-		if !sub.adopt(ps) {
-			return
-		}
-		sub.receive(ps)
-		_ = ps.Close()
-		if ps = sub.resubscribe(); ps == nil {
-			return
-		}
-		if !sub.adopt(ps) || !sub.deliver(store.Event{Resync: true}) {
-			return
-		}
-	}
-}
-
-// adopt makes ps the current PubSub, or closes it and reports false when the subscription is closed.
-func (sub *subscription) adopt(ps *goredis.PubSub) bool {
-	sub.mu.Lock()
-	defer sub.mu.Unlock()
-	if sub.closed {
-		_ = ps.Close()
-		return false
-	}
-	sub.ps = ps
-	return true
+	sub.link.follow(ps, sub.receive, func() bool { return sub.deliver(store.Event{Resync: true}) })
 }
 
 // receive reads replies from ps and delivers its messages until an error (the connection failed, the
 // watchdog or Close closed it).
 func (sub *subscription) receive(ps *goredis.PubSub) {
-	sub.heard.Store(time.Now().UnixNano())
-	stop := make(chan struct{})
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		sub.watch(ps, stop)
-	}()
-	defer func() {
-		close(stop)
-		<-watched
-	}()
 	for {
 		msg, err := ps.Receive(sub.ctx)
 		if err != nil {
 			return
 		}
-		sub.heard.Store(time.Now().UnixNano())
+		sub.link.heardNow()
 		switch m := msg.(type) {
 		case *goredis.Message:
 			if !sub.deliver(store.Event{Payload: []byte(m.Payload)}) {
@@ -222,41 +180,6 @@ func (sub *subscription) receive(ps *goredis.PubSub) {
 	}
 }
 
-// watch pings ps when it has been idle, and closes it when nothing was heard for pubsubDeadAfter, or when
-// the Store was closed. Time spent blocked on a slow reader does not count as silence.
-func (sub *subscription) watch(ps *goredis.PubSub, stop <-chan struct{}) {
-	tick := time.NewTicker(pubsubPing / 2)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-tick.C:
-		}
-		if sub.s.closed.Load() {
-			_ = ps.Close()
-			return
-		}
-		if sub.waiting.Load() {
-			continue
-		}
-		silent := time.Since(time.Unix(0, sub.heard.Load()))
-		switch {
-		case silent >= pubsubDeadAfter:
-			_ = ps.Close()
-			return
-		case silent >= pubsubPing:
-			ctx, cancel := context.WithTimeout(sub.ctx, pubsubPing)
-			err := ps.Ping(ctx)
-			cancel()
-			if err != nil {
-				_ = ps.Close()
-				return
-			}
-		}
-	}
-}
-
 // deliver hands ev to the reader, blocking while the buffer is full; false means the subscription closed.
 func (sub *subscription) deliver(ev store.Event) bool {
 	select {
@@ -264,42 +187,16 @@ func (sub *subscription) deliver(ev store.Event) bool {
 		return true
 	default:
 	}
-	sub.waiting.Store(true)
+	sub.link.waiting.Store(true)
 	defer func() {
-		sub.heard.Store(time.Now().UnixNano())
-		sub.waiting.Store(false)
+		sub.link.heardNow()
+		sub.link.waiting.Store(false)
 	}()
 	select {
 	case sub.events <- ev:
 		return true
 	case <-sub.ctx.Done():
 		return false
-	}
-}
-
-// resubscribe subscribes again with backoff until it succeeds (returning the new PubSub) or the
-// subscription or the Store is closed (returning nil).
-func (sub *subscription) resubscribe() *goredis.PubSub {
-	wait := pubsubBackoffMin
-	for {
-		if sub.ctx.Err() != nil || sub.s.closed.Load() {
-			return nil
-		}
-		ctx, cancel := context.WithTimeout(sub.ctx, sub.s.confirmTimeout())
-		ps, err := sub.s.subscribeConfirmed(ctx, sub.channel)
-		cancel()
-		if err == nil {
-			return ps
-		}
-		if errors.Is(err, store.ErrClosed) { // the client itself was closed
-			return nil
-		}
-		select {
-		case <-time.After(wait):
-		case <-sub.ctx.Done():
-			return nil
-		}
-		wait = min(2*wait, pubsubBackoffMax)
 	}
 }
 

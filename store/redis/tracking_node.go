@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
@@ -33,10 +30,7 @@ type nodeTracker struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu sync.Mutex
-	ps *goredis.PubSub
-
-	heard atomic.Int64 // UnixNano of the last reply read
+	link pubsubLink
 }
 
 // trackingOptions derives the options of a node's tracking client from the Store's: same credentials,
@@ -84,6 +78,7 @@ func trackingOptions(base *goredis.Options, addr string, prefixes []string) *gor
 func (t *tracking) arm(ctx context.Context, base *goredis.Options, addr string) (*nodeTracker, error) {
 	n := &nodeTracker{t: t, client: goredis.NewClient(trackingOptions(base, addr, t.prefixes)), done: make(chan struct{})}
 	n.ctx, n.cancel = context.WithCancel(t.ctx)
+	n.link = pubsubLink{s: t.s, ctx: n.ctx, subscribe: n.subscribe}
 	ps, err := n.subscribe(ctx)
 	if err != nil {
 		n.cancel()
@@ -98,11 +93,7 @@ func (t *tracking) arm(ctx context.Context, base *goredis.Options, addr string) 
 // stop ends the tracker, closes its client and waits for its goroutine.
 func (n *nodeTracker) stop() {
 	n.cancel()
-	n.mu.Lock()
-	if n.ps != nil {
-		_ = n.ps.Close()
-	}
-	n.mu.Unlock()
+	n.link.close()
 	<-n.done
 	_ = n.client.Close()
 }
@@ -110,19 +101,9 @@ func (n *nodeTracker) stop() {
 // subscribe opens a PubSub (its connection armed by OnConnect) on the invalidation channel and waits for
 // the confirmation.
 func (n *nodeTracker) subscribe(ctx context.Context) (*goredis.PubSub, error) {
-	s := n.t.s
 	ps := n.client.Subscribe(ctx)
-	err := ps.Subscribe(ctx, trackChannel)
-	if err == nil {
-		var msg any
-		msg, err = ps.ReceiveTimeout(ctx, s.confirmTimeout())
-		if m, ok := msg.(*goredis.Subscription); err == nil && (!ok || m.Kind != "subscribe" || m.Channel != trackChannel) {
-			err = fmt.Errorf("unexpected reply %v to SUBSCRIBE", msg)
-		}
-	}
-	if err != nil {
-		_ = ps.Close()
-		return nil, trackErr(s, ctx, err)
+	if err := n.t.s.confirmSubscribe(ctx, ps, trackChannel); err != nil {
+		return nil, trackErr(n.t.s, ctx, err)
 	}
 	return ps, nil
 }
@@ -138,50 +119,16 @@ func trackErr(s *Store, ctx context.Context, err error) error {
 	return s.opErr(ctx, "track", "", err)
 }
 
-// run receives until the connection fails, then re-arms with backoff and delivers Resync, until stopped.
+// run receives until the connection fails, then re-arms with backoff (OnConnect re-arms tracking on
+// the new connection) and delivers Resync, until stopped.
 func (n *nodeTracker) run(ps *goredis.PubSub) {
 	defer n.t.wg.Done()
 	defer close(n.done)
-	for {
-		if !n.adopt(ps) {
-			return
-		}
-		n.receive(ps)
-		_ = ps.Close()
-		if ps = n.rearm(); ps == nil {
-			return
-		}
-		if !n.adopt(ps) || !n.t.deliver(store.TrackEvent{Resync: true}) {
-			return
-		}
-	}
-}
-
-// adopt makes ps the current PubSub, or closes it and reports false when the tracker is stopped.
-func (n *nodeTracker) adopt(ps *goredis.PubSub) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.ctx.Err() != nil {
-		_ = ps.Close()
-		return false
-	}
-	n.ps = ps
-	return true
+	n.link.follow(ps, n.receive, func() bool { return n.t.deliver(store.TrackEvent{Resync: true}) })
 }
 
 // receive delivers what ps reads until its connection fails (or the watchdog or stop closes it).
 func (n *nodeTracker) receive(ps *goredis.PubSub) {
-	n.heard.Store(time.Now().UnixNano())
-	stop := make(chan struct{})
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		n.watch(ps, stop)
-	}()
-	defer func() {
-		close(stop)
-		<-watched
-	}()
 	odd := 0
 	for {
 		msg, err := ps.Receive(n.ctx)
@@ -192,14 +139,14 @@ func (n *nodeTracker) receive(ps *goredis.PubSub) {
 				return
 			}
 			odd++
-			n.heard.Store(time.Now().UnixNano())
+			n.link.heardNow()
 			if !n.t.deliver(store.TrackEvent{FlushAll: true}) {
 				return
 			}
 			continue
 		}
 		odd = 0
-		n.heard.Store(time.Now().UnixNano())
+		n.link.heardNow()
 		switch m := msg.(type) {
 		case *goredis.Message:
 			if m.Channel != trackChannel {
@@ -219,63 +166,6 @@ func (n *nodeTracker) receive(ps *goredis.PubSub) {
 				return
 			}
 		}
-	}
-}
-
-// watch pings ps when idle, and closes it when nothing was heard for pubsubDeadAfter or the Store closed.
-func (n *nodeTracker) watch(ps *goredis.PubSub, stop <-chan struct{}) {
-	tick := time.NewTicker(pubsubPing / 2)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-tick.C:
-		}
-		if n.t.s.closed.Load() {
-			_ = ps.Close()
-			return
-		}
-		silent := time.Since(time.Unix(0, n.heard.Load()))
-		switch {
-		case silent >= pubsubDeadAfter:
-			_ = ps.Close()
-			return
-		case silent >= pubsubPing:
-			ctx, cancel := context.WithTimeout(n.ctx, pubsubPing)
-			err := ps.Ping(ctx)
-			cancel()
-			if err != nil {
-				_ = ps.Close()
-				return
-			}
-		}
-	}
-}
-
-// rearm subscribes again with backoff (OnConnect re-arms tracking) until it succeeds, or returns nil
-// when the tracker is stopped or the Store closed.
-func (n *nodeTracker) rearm() *goredis.PubSub {
-	wait := pubsubBackoffMin
-	for {
-		if n.ctx.Err() != nil || n.t.s.closed.Load() {
-			return nil
-		}
-		ctx, cancel := context.WithTimeout(n.ctx, n.t.s.confirmTimeout())
-		ps, err := n.subscribe(ctx)
-		cancel()
-		if err == nil {
-			return ps
-		}
-		if errors.Is(err, store.ErrClosed) {
-			return nil
-		}
-		select {
-		case <-time.After(wait):
-		case <-n.ctx.Done():
-			return nil
-		}
-		wait = min(2*wait, pubsubBackoffMax)
 	}
 }
 
