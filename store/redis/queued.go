@@ -65,13 +65,18 @@ func (q *queuedWrites) waitKeys(ctx context.Context, keys ...string) error {
 	if !q.pending() {
 		return nil
 	}
+	return awaitClosed(ctx, q.queuedNow(keys))
+}
+
+// queuedNow returns the completion channels of the writes of keys abandoned so far.
+func (q *queuedWrites) queuedNow(keys []string) []chan struct{} {
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	var pending []chan struct{}
 	for _, k := range keys {
 		pending = append(pending, q.byKey[k]...)
 	}
-	q.mu.Unlock()
-	return awaitClosed(ctx, pending)
+	return pending
 }
 
 // waitMatching is waitKeys for the keys that match, for a write whose keys are found as it goes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,7 +62,7 @@ func TestWritesAroundTheAutoPipelinerWaitForAbandonedOnes(t *testing.T) {
 		for i, later := range laterWrites {
 			t.Run(mode+"/"+later.name, func(t *testing.T) {
 				s := openT(t, withQuery(srv.URL, "pipeline="+mode))
-				hold := &holdHook{key: fmt.Sprintf("%s:v1:hold-%s-%d", ns, mode, i), release: make(chan struct{})}
+				hold := &holdHook{key: fmt.Sprintf("%s:v1:hold-%s-%d", ns, mode, i), holding: make(chan struct{}), release: make(chan struct{})}
 				s.Client().AddHook(hold)
 				ctx := context.Background()
 				k := fmt.Sprintf("%s:v1:%s-%d", ns, mode, i)
@@ -76,7 +77,11 @@ func TestWritesAroundTheAutoPipelinerWaitForAbandonedOnes(t *testing.T) {
 				}
 				held := make(chan error, 1)
 				go func() { _, err := s.Get(ctx, hold.key); held <- err }() // the batch in flight, held
-				time.Sleep(50 * time.Millisecond)
+				select {
+				case <-hold.holding:
+				case <-time.After(10 * time.Second):
+					t.Fatal("the pipelined Get did not reach the hook within 10s")
+				}
 				dctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 				err := s.Set(dctx, k, []byte(later.abandoned), time.Hour) // queued behind the held batch
 				cancel()
@@ -128,10 +133,18 @@ func envelope(t *testing.T, payload string, v uint64) []byte {
 	return data
 }
 
-// holdHook holds every command or pipeline that carries GET key until release is closed.
+// holdHook holds every command or pipeline that carries GET key until release is closed; holding is
+// closed when it first holds one.
 type holdHook struct {
 	key     string
+	holding chan struct{}
+	once    sync.Once
 	release chan struct{}
+}
+
+func (h *holdHook) hold() {
+	h.once.Do(func() { close(h.holding) })
+	<-h.release
 }
 
 func (h *holdHook) holds(cmds ...goredis.Cmder) bool {
@@ -148,7 +161,7 @@ func (h *holdHook) DialHook(next goredis.DialHook) goredis.DialHook { return nex
 func (h *holdHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
 		if h.holds(cmd) {
-			<-h.release
+			h.hold()
 		}
 		return next(ctx, cmd)
 	}
@@ -157,7 +170,7 @@ func (h *holdHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 func (h *holdHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
 		if h.holds(cmds...) {
-			<-h.release
+			h.hold()
 		}
 		return next(ctx, cmds)
 	}
@@ -168,28 +181,22 @@ func (h *holdHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis
 func TestQueuedWritesWaitOnlyForEarlierOnes(t *testing.T) {
 	q := &queuedWrites{}
 	first := q.add("k")
-	secondDone := make(chan struct{})
-	go func() {
-		time.Sleep(200 * time.Millisecond) // well after waitKeys below has taken its snapshot
-		second := q.add("k")
-		first()
-		<-secondDone
-		second()
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	earlier := q.queuedNow([]string{"k"}) // what waitKeys waits for, taken as it begins
+	second := q.add("k")
+	first()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := q.waitKeys(ctx, "k")
-	stillQueued := q.has("k")
-	close(secondDone)
-	if err != nil || !stillQueued {
-		t.Fatalf("waitKeys = %v, with the later write still queued: %v; want nil as soon as the earlier one completed", err, stillQueued)
+	if err := awaitClosed(ctx, earlier); err != nil {
+		t.Fatalf("waiting for the write abandoned before: %v; want nil once it completed", err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); q.pending(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the second write is still tracked after it completed")
-		}
+	if !q.has("k") || !q.pending() {
+		t.Fatal("the later write is not tracked any more")
 	}
-	if len(q.byKey) != 0 {
-		t.Errorf("byKey after every write completed: %v, want empty", q.byKey)
+	second()
+	if q.pending() || q.has("k") || len(q.byKey) != 0 {
+		t.Errorf("after every write completed: pending %v, byKey %v; want nothing tracked", q.pending(), q.byKey)
+	}
+	if err := q.waitKeys(ctx, "k"); err != nil {
+		t.Errorf("waitKeys with nothing queued: %v", err)
 	}
 }
