@@ -384,7 +384,7 @@ func TestInvalidURLHintsAtTheOptions(t *testing.T) {
 	} {
 		r := newCLI(t).run("", "keys", "--cache", url).expect(t, exitUsage)
 		got := lines(r.stderr)
-		if len(got) != 2 || !strings.Contains(got[0], "invalid store URL") ||
+		if len(got) != 2 || !strings.HasPrefix(got[0], "cachekit keys: invalid store URL: ") ||
 			got[1] != "hint: the URL options are documented in: go doc github.com/cachekit/cachekit/"+pkg+" (and the Cache's own: go doc github.com/cachekit/cachekit Open)" {
 			t.Errorf("keys --cache %s: stderr %q; want the error and a hint naming %s", url, got, pkg)
 		}

@@ -253,7 +253,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 	if code == exitUsage && hint == "" {
 		hint = strings.TrimSuffix(synopsis(c), "\n") + fmt.Sprintf(" (cachekit %s --help for the flags)", c.name)
 	}
-	if msg := err.Error(); msg != "" {
+	// The library's errors start with "cachekit: ", which the command's own prefix already says.
+	if msg := strings.TrimPrefix(err.Error(), "cachekit: "); msg != "" {
 		fmt.Fprintf(a.stderr, "cachekit %s: %s\n", c.name, msg)
 	}
 	if hint != "" {
