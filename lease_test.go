@@ -127,9 +127,18 @@ func TestLeaseOneLoadAcrossInstances(t *testing.T) {
 						if taken != 1 || waits > 3 {
 							t.Errorf("LeasesTaken=%d LeaseWaits=%d across instances; want 1 and at most 3", taken, waits)
 						}
-						// Released by its owner once the value was written.
-						if ttl, err := caches[0].Store().TTL(context.Background(), caches[0].Keyspace().Prefix()+"price:QRL/USDT::lease"); err == nil {
-							t.Errorf("lease key still there (ttl %v) after the load", ttl)
+						// Released by its owner once the value was written, behind the callers' return: poll for
+						// it, well within the lease's own expiry, which would hide a missing release.
+						leaseKey := caches[0].Keyspace().Prefix() + "price:QRL/USDT::lease"
+						for deadline := time.Now().Add(500 * time.Millisecond); ; time.Sleep(5 * time.Millisecond) {
+							ttl, err := caches[0].Store().TTL(context.Background(), leaseKey)
+							if err != nil {
+								break
+							}
+							if time.Now().After(deadline) {
+								t.Errorf("lease key still there (ttl %v) 500ms after the load", ttl)
+								break
+							}
 						}
 					} else if n < 1 || n > 4 {
 						t.Fatalf("loader called %d times without the lease; want 1..4 (one per instance at most)", n)

@@ -100,9 +100,12 @@ func TestScrapeMemoryWorkload(t *testing.T) {
 		t.Fatalf("Fetch past the fresh TTL: stale %v, err %v", r.Stale, err)
 	}
 
-	// The stale serve's refresh loads in the background: wait for it, then check everything.
+	// The stale serve's refresh loads in the background: wait for it (counted, then timed), then check
+	// everything.
 	got := eventually(t, reg, "the background refresh's load", func(r scrapeResult) bool {
-		return r.samples[op("load", "book", "ok")].value == 2
+		return r.samples[op("load", "book", "ok")].value == 2 &&
+			r.samples[`cachekit_load_duration_seconds{kind="book"}`].count == 2 &&
+			r.samples[`cachekit_operation_duration_seconds{op="load"}`].count == 4
 	})
 	want := map[string]float64{
 		op("set", "ticker", "ok"):            3,

@@ -274,7 +274,7 @@ func TestBreakerContextDeadlineCounts(t *testing.T) {
 		defer admin.Close()
 		sleep <- admin.Do(ctx, "DEBUG", "SLEEP", "0.6").Err()
 	}()
-	time.Sleep(50 * time.Millisecond)
+	waitBusy(t, srv.Addr)
 	for i := range 2 {
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
 		_, err := s.Get(dctx, "breaker:v1:k")

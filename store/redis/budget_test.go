@@ -203,7 +203,22 @@ func debugSleep(t *testing.T, addr string, d time.Duration) <-chan struct{} {
 		}
 	}()
 	started.Wait()
-	time.Sleep(30 * time.Millisecond) // the DEBUG SLEEP reaches the server
+	waitBusy(t, addr) // the DEBUG SLEEP has reached the server
 	t.Cleanup(func() { <-done })
 	return done
+}
+
+// waitBusy returns once the server at addr no longer answers a PING within 20 ms (a DEBUG SLEEP sent
+// just before has reached it), probing from a client of its own; it fails the test after 5 s.
+func waitBusy(t *testing.T, addr string) {
+	t.Helper()
+	probe := goredis.NewClient(&goredis.Options{Addr: addr, ReadTimeout: 20 * time.Millisecond, MaxRetries: -1})
+	defer probe.Close()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		if err := probe.Ping(context.Background()).Err(); err != nil {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("the server at %s still answers PING 5s after DEBUG SLEEP was sent", addr)
 }

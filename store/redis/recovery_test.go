@@ -57,14 +57,17 @@ func TestDialFailuresDoNotThrottleThePool(t *testing.T) {
 			srv.Start(t) // returns once the server answers PING
 			began := time.Now()
 			err := s.Ping(ctx)
+			first := err
 			for err != nil && time.Since(began) < 3*time.Second {
 				time.Sleep(5 * time.Millisecond)
 				err = s.Ping(ctx)
 			}
 			took := time.Since(began)
-			t.Logf("%s: first Ping served %v after the restarted server answered", c.name, took.Round(time.Millisecond))
-			if c.name == "workaround" && took > 50*time.Millisecond {
-				t.Errorf("first Ping served %v after the restart, want at once (under 50ms): the pool throttled its dials", took)
+			t.Logf("%s: first Ping served %v after the restarted server answered (first attempt: %v)", c.name, took.Round(time.Millisecond), first)
+			// The mechanism, not the clock: the very first Ping after the restart dials and is served;
+			// go-redis' own dial breaker would fail it (and the next ones, for up to a second).
+			if c.name == "workaround" && first != nil {
+				t.Errorf("the first Ping after the restart failed (%v; served %v later): the pool throttled its dials", first, took.Round(time.Millisecond))
 			}
 		})
 	}
