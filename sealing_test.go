@@ -208,23 +208,7 @@ func TestTamperedAndMovedCiphertextAreMisses(t *testing.T) {
 				ns := redistest.Namespace(t)
 				c := newCacheOver(t, sealedStores()[name](t), cachekit.WithNamespace(ns),
 					cachekit.WithEncryptionKeys(kr), cachekit.WithCompression(codec.Compression{Algorithm: codec.S2}))
-				read := func(key string) (series, error) {
-					switch path {
-					case "view":
-						return cachekit.View[series](ctx, c, key)
-					case "get_many":
-						m, err := cachekit.GetMany[series](ctx, c, []string{key})
-						if v, ok := m[key]; ok || err != nil {
-							return v, err
-						}
-						return series{}, cachekit.ErrNotFound
-					case "fetch":
-						return cachekit.Fetch(ctx, c, key, 0, func(context.Context) (series, error) { return series{N: -1}, nil })
-					}
-					var v series
-					err := c.Get(ctx, key, &v)
-					return v, err
-				}
+				read := func(key string) (series, error) { return readBy(ctx, c, path, key) }
 				full := func(key string) string { return ns + ":v1:" + key }
 				if err := c.Set(ctx, "orderbook:A", bigSeries(5), 0); err != nil {
 					t.Fatal(err)
@@ -474,23 +458,7 @@ func TestEncryptionRequiredRefusesUnencryptedValues(t *testing.T) {
 				if err := c.Set(ctx, "ohlcv:sealed", bigSeries(3), 0); err != nil {
 					t.Fatal(err)
 				}
-				read := func(key string) (series, error) {
-					switch path {
-					case "view":
-						return cachekit.View[series](ctx, c, key)
-					case "get_many":
-						m, err := cachekit.GetMany[series](ctx, c, []string{key})
-						if v, ok := m[key]; ok || err != nil {
-							return v, err
-						}
-						return series{}, cachekit.ErrNotFound
-					case "fetch":
-						return cachekit.Fetch(ctx, c, key, 0, func(context.Context) (series, error) { return series{N: -1}, nil })
-					}
-					var v series
-					err := c.Get(ctx, key, &v)
-					return v, err
-				}
+				read := func(key string) (series, error) { return readBy(ctx, c, path, key) }
 				for _, key := range []string{"ohlcv:plain", "ohlcv:py"} {
 					before := c.Counters().Corrupt
 					v, err := read(key)
@@ -549,4 +517,24 @@ func TestEncryptionRequiredConfiguration(t *testing.T) {
 	if _, err := cachekit.New(newStore(t), cachekit.WithEncryptionRequired()); err == nil || !strings.Contains(err.Error(), "WithEncryptionRequired (true)") {
 		t.Errorf("New(required, no keys) = %v; want an error naming the option", err)
 	}
+}
+
+// readBy reads key through one read path of c: "get", "view", "get_many" (a missing key is
+// ErrNotFound) or "fetch", whose loader returns N -1.
+func readBy(ctx context.Context, c *cachekit.Cache, path, key string) (series, error) {
+	switch path {
+	case "view":
+		return cachekit.View[series](ctx, c, key)
+	case "get_many":
+		m, err := cachekit.GetMany[series](ctx, c, []string{key})
+		if v, ok := m[key]; ok || err != nil {
+			return v, err
+		}
+		return series{}, cachekit.ErrNotFound
+	case "fetch":
+		return cachekit.Fetch(ctx, c, key, 0, func(context.Context) (series, error) { return series{N: -1}, nil })
+	}
+	var v series
+	err := c.Get(ctx, key, &v)
+	return v, err
 }

@@ -241,17 +241,32 @@ func TestKeyRotation(t *testing.T) {
 func TestConfiguredReaderReadsOldValues(t *testing.T) {
 	e := testEnvelope(t, Compression{Algorithm: Zstd}, testKeyring(t, "k1"))
 	v := sampleCandles(t, 40)
-	plainJSON, _ := EncodePlainJSON(v)
-	unflagged, _ := Encode(Msgpack, v)
-	withTimes, _ := EncodeMeta(JSON, v, Meta{WrittenAt: time.Now()})
-	compressed, _ := testEnvelope(t, Compression{Algorithm: S2, MinSize: 1}, nil).Encode(JSON, v, Meta{}, "x")
-	for name, b := range map[string][]byte{"plain json": plainJSON, "unflagged": unflagged, "times": withTimes, "compressed": compressed} {
+	for name, b := range unencryptedForms(t, v) {
 		var back []candle
 		if _, err := e.Decode(b, &back, "any:key"); err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
 		checkCandles(t, back, v)
+	}
+}
+
+// unencryptedForms returns v as every reader has met it before encryption: plain JSON (Python), an
+// unflagged envelope, one with times, and a compressed one.
+func unencryptedForms(t *testing.T, v any) map[string][]byte {
+	t.Helper()
+	must := func(b []byte, err error) []byte {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	return map[string][]byte{
+		"plain json": must(EncodePlainJSON(v)),
+		"unflagged":  must(Encode(Msgpack, v)),
+		"times":      must(EncodeMeta(JSON, v, Meta{WrittenAt: time.Now()})),
+		"compressed": must(testEnvelope(t, Compression{Algorithm: S2, MinSize: 1}, nil).Encode(JSON, v, Meta{}, "any:key")),
 	}
 }
 
@@ -270,11 +285,8 @@ func TestEncryptionRequired(t *testing.T) {
 		t.Fatalf("RequireEncryption = %v (required %v), original required %v; want a requiring copy", err, e.EncryptionRequired(), base.EncryptionRequired())
 	}
 	v := sampleCandles(t, 40)
-	plainJSON, _ := EncodePlainJSON(v)
-	unflagged, _ := Encode(Msgpack, v)
-	withTimes, _ := EncodeMeta(JSON, v, Meta{WrittenAt: time.Now()})
-	compressed, _ := testEnvelope(t, Compression{Algorithm: S2, MinSize: 1}, nil).Encode(JSON, v, Meta{}, "k")
-	for name, b := range map[string][]byte{"plain json": plainJSON, "unflagged": unflagged, "times": withTimes, "compressed": compressed} {
+	forms := unencryptedForms(t, v)
+	for name, b := range forms {
 		var back []candle
 		if _, err := e.Decode(b, &back, "k"); !errors.Is(err, ErrCorrupt) || back != nil {
 			t.Errorf("%s: %v (%d candles); want ErrCorrupt and nothing decoded", name, err, len(back))
@@ -289,7 +301,7 @@ func TestEncryptionRequired(t *testing.T) {
 		t.Fatalf("encrypted value: %+v, %v", m, err)
 	}
 	checkCandles(t, back, v)
-	if _, err := e.Decode(plainJSON, back, "k"); !errors.Is(err, ErrInvalidTarget) {
+	if _, err := e.Decode(forms["plain json"], back, "k"); !errors.Is(err, ErrInvalidTarget) {
 		t.Errorf("non-pointer target: %v, want ErrInvalidTarget", err)
 	}
 }
